@@ -1,0 +1,45 @@
+# The course's commands. Needs Python >= 3.10 and make; everything else is installed into .venv.
+#   make lab      set up (first time) and open the course in JupyterLab
+#                 (on a server: make lab NO_BROWSER=1 [PORT=8888])
+#   make test     set up (first time), then lint + unit tests + every notebook under nbval
+#   make execute  re-run every notebook top to bottom and save its outputs (NB=path for one)
+#   make student  write student versions (solutions removed) to student/
+#   make sync     write tools/course.py's repository URL into bootstraps and badges
+# Optional: PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple"
+# for a CPU-only torch wheel on Linux machines whose default torch is the large CUDA build.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8888
+PIP_ARGS ?=
+
+.PHONY: setup lab test execute student sync clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info >= (3, 10) else 'The course needs Python >= 3.10; found ' + sys.version.split()[0] + '. Try: make PYTHON=python3.12 ...')"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(PIP_ARGS) -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(if $(NO_BROWSER),--no-browser --ip=0.0.0.0,)
+
+test: setup
+	$(BIN)/python tools/run_tests.py
+
+execute: setup
+	$(BIN)/python tools/execute_notebooks.py $(NB)
+
+student: setup
+	$(BIN)/python tools/make_student.py
+
+sync: setup
+	$(BIN)/python tools/sync_course.py
+
+clean:
+	rm -rf $(VENV) student .pytest_cache .ruff_cache

@@ -1,0 +1,102 @@
+"""Data for the course, all offline: a 5,000-image MNIST subset and small synthetic sets.
+
+- ``load_mnist(split)``: float32 images in [0, 1], shape (N, 784), and int64 labels.
+  The file ``data/mnist_5k.npz`` ships with the course (see data/README.md for provenance);
+  its SHA-256 is verified on every load.
+- ``correlated_gaussians``, ``two_gaussians``: seeded synthetic data for notebooks 03-04.
+
+Taught in notebook 00.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+MNIST_FILE = DATA_DIR / "mnist_5k.npz"
+MNIST_SHA256 = "b4f4e896bf98eba53eedee42d7ccf7252237440981f2d89348e10fdebf768c7c"
+SPLITS = ("train", "test")
+RESTORE_HINT = ("Restore it with `git checkout -- data/mnist_5k.npz` (or a fresh clone of the "
+                "course), or rebuild it with `python data/make_mnist_npz.py`.")
+
+
+def load_mnist(split: str = "train", path: str | Path | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Load one split of the course's MNIST subset (4,000 train / 1,000 test, 10 balanced digits).
+
+    split: "train" or "test".
+    path: the .npz file; None means data/mnist_5k.npz in the course folder.
+    Returns (x, y): x float32 of shape (N, 784) scaled to [0, 1]; y int64 of shape (N,).
+    Raises FileNotFoundError / ValueError naming the file and how to restore it.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
+    arrays = _read_verified(str(Path(path) if path is not None else MNIST_FILE))
+    x = arrays[f"x_{split}"].astype(np.float32) / 255.0
+    return x, arrays[f"y_{split}"].astype(np.int64)
+
+
+@lru_cache(maxsize=2)
+def _read_verified(path: str) -> dict[str, np.ndarray]:
+    file = Path(path)
+    if not file.is_file():
+        raise FileNotFoundError(f"MNIST data file not found: {file}. {RESTORE_HINT}")
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    if file.resolve() == MNIST_FILE.resolve() and digest != MNIST_SHA256:
+        raise ValueError(f"MNIST data file {file} is corrupt: its SHA-256 is {digest}, expected "
+                         f"{MNIST_SHA256}. {RESTORE_HINT}")
+    with np.load(file) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    missing = {"x_train", "y_train", "x_test", "y_test"} - set(arrays)
+    if missing:
+        raise ValueError(f"{file} lacks the arrays {sorted(missing)}. {RESTORE_HINT}")
+    return arrays
+
+
+def correlated_gaussians(n: int = 500, rho: float = 0.8, scales=(2.0, 0.5), mean=(1.0, -1.0),
+                         seed: int = 0) -> np.ndarray:
+    """Samples from a 2-D Gaussian with correlation ``rho`` and per-axis standard deviations.
+
+    Σ = [[s0², ρ s0 s1], [ρ s0 s1, s1²]]. Returns a float64 array of shape (n, 2).
+    """
+    if not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"correlated_gaussians: n must be an integer ≥ 2, got {n!r}")
+    if not -1 < rho < 1:
+        raise ValueError(f"correlated_gaussians: rho must lie strictly between -1 and 1, got {rho}")
+    s0, s1 = _pair(scales, "scales")
+    if s0 <= 0 or s1 <= 0:
+        raise ValueError(f"correlated_gaussians: scales must be positive, got {scales}")
+    cov = np.array([[s0**2, rho * s0 * s1], [rho * s0 * s1, s1**2]])
+    rng = np.random.default_rng(seed)
+    return rng.multivariate_normal(np.asarray(_pair(mean, "mean")), cov, size=n)
+
+
+def two_gaussians(n: int = 500, distance: float = 2.0, scales=(3.0, 0.3), angle: float = 30.0,
+                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two elongated Gaussian classes (labels 0/1), n samples each, for classification demos.
+
+    Both classes share the covariance R diag(s0², s1²) Rᵀ (R rotates by ``angle`` degrees);
+    their means lie ``distance`` apart along the short axis. Returns x (2n, 2) float64 and
+    y (2n,) int64.
+    """
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"two_gaussians: n must be a positive integer, got {n!r}")
+    s0, s1 = _pair(scales, "scales")
+    t = np.deg2rad(angle)
+    rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((2 * n, 2)) * np.array([s0, s1])
+    y = np.repeat(np.array([0, 1], dtype=np.int64), n)
+    z[:, 1] += np.where(y == 1, distance / 2, -distance / 2)
+    return z @ rot.T, y
+
+
+def _pair(values, name: str) -> tuple[float, float]:
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.shape != (2,):
+        raise ValueError(f"{name} must hold two numbers, got shape {arr.shape}")
+    return float(arr[0]), float(arr[1])

@@ -1,0 +1,78 @@
+"""One call at the top of every notebook: seeds, plot theme, quiet warnings, the device.
+
+    from helpers.environment import setup
+    device = setup(SEED)
+
+Taught in notebook 00.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import warnings
+
+import numpy as np
+import torch
+
+THEME = {"style": "whitegrid", "context": "notebook", "palette": "colorblind"}
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's ``random``, numpy's global generator and torch (CPU and CUDA)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    random.seed(int(seed))
+    np.random.seed(int(seed) % 2**32)
+    torch.manual_seed(int(seed))  # also seeds every CUDA device
+
+
+def get_device() -> torch.device:
+    """CUDA when a GPU is present (Colab), else the CPU. Nothing in the course requires a GPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def apply_theme() -> None:
+    """The course's one seaborn/matplotlib look: white grid, colour-blind palette, tidy figures."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    sns.set_theme(**THEME)
+    mpl.rcParams.update({"figure.figsize": (7.0, 4.0), "figure.dpi": 80,
+                         "axes.titleweight": "bold", "legend.frameon": False})
+
+
+def quiet_warnings() -> None:
+    """Silence known harmless warnings so notebook outputs show only what matters."""
+    for pattern in (".*IProgress not found.*", ".*TypedStorage is deprecated.*",
+                    ".*Glyph .* missing from.*", ".*is_categorical_dtype.*",
+                    ".*use_inf_as_na.*", ".*Jupyter is migrating its paths.*"):
+        warnings.filterwarnings("ignore", message=pattern)
+    warnings.filterwarnings("ignore", category=FutureWarning, module="seaborn")
+
+
+def setup(seed: int = 0, theme: bool = True, quiet: bool = True) -> torch.device:
+    """Seed everything, apply the plot theme, quiet noisy warnings; return the device.
+
+    seed: non-negative int, the notebook's SEED parameter.
+    Returns torch.device("cuda") when a GPU is present, else torch.device("cpu").
+    """
+    seed_everything(seed)
+    if theme:
+        apply_theme()
+    if quiet:
+        quiet_warnings()
+    return get_device()
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the course's main packages, for the environment check."""
+    import matplotlib
+    import seaborn
+
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "torch": torch.__version__, "matplotlib": matplotlib.__version__,
+            "seaborn": seaborn.__version__,
+            "device": str(get_device()), "cpu threads": str(torch.get_num_threads()),
+            "in CI": str(bool(os.environ.get("CI")))}

@@ -1,0 +1,118 @@
+"""MLPs of any depth and width, with a choice of activation, normalization, dropout and init.
+
+    from helpers.models import make_mlp
+    net = make_mlp([784, 100, 100, 100, 10], activation="sigmoid", norm="batch", init_std=0.1)
+
+Each hidden block is Linear -> [norm] -> activation -> [dropout]; the output layer is a plain
+Linear (the loss applies the softmax). When a normalization layer follows a Linear layer, that
+Linear layer has no bias: the normalization's shift β makes it redundant (notebook 05).
+
+Taught in notebook 00; the norm and init options are the subject of notebooks 01-10.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
+NORMS: dict[str, Callable[[int], nn.Module]] = {
+    "batch": nn.BatchNorm1d,
+    "standardize": lambda d: nn.BatchNorm1d(d, affine=False),  # no learnable γ, β (notebook 04)
+}
+
+
+def make_mlp(sizes: Sequence[int], activation: str = "relu",
+             norm: str | Callable[[int], nn.Module] | None = None, dropout: float = 0.0,
+             init_std: float | None = None, seed: int | None = None) -> nn.Sequential:
+    """Build an MLP: sizes[0] inputs, hidden widths sizes[1:-1], sizes[-1] outputs.
+
+    sizes: at least two positive ints, e.g. [784, 100, 100, 10] (two hidden layers of 100).
+    activation: "sigmoid", "tanh" or "relu", used after every hidden layer.
+    norm: None, "batch" (nn.BatchNorm1d), "standardize" (BatchNorm1d without γ/β) or any
+        callable num_features -> nn.Module (e.g. the course's own BatchNorm1d); placed between
+        each hidden Linear layer and its activation.
+    dropout: probability in [0, 1) of a Dropout after each hidden activation (0 = none).
+    init_std: None keeps PyTorch's default init; a float draws every weight from N(0, init_std²)
+        and sets biases to zero.
+    seed: if given, the weights are drawn from torch.manual_seed(seed).
+    Returns nn.Sequential with named layers linear1, norm1, act1, drop1, ..., out.
+    """
+    sizes = _check_sizes(sizes)
+    make_act, make_norm = _check_options(activation, norm, dropout, init_std)
+    if seed is not None:
+        torch.manual_seed(seed)
+    layers: dict[str, nn.Module] = {}
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-2], sizes[1:-1]), start=1):
+        layers[f"linear{i}"] = nn.Linear(fan_in, fan_out, bias=make_norm is None)
+        if make_norm is not None:
+            layers[f"norm{i}"] = make_norm(fan_out)
+        layers[f"act{i}"] = make_act()
+        if dropout > 0:
+            layers[f"drop{i}"] = nn.Dropout(dropout)
+    layers["out"] = nn.Linear(sizes[-2], sizes[-1])
+    net = nn.Sequential()
+    for name, layer in layers.items():
+        net.add_module(name, layer)
+    if init_std is not None:
+        init_normal_(net, init_std)
+    return net
+
+
+def init_normal_(net: nn.Module, std: float) -> nn.Module:
+    """Draw every Linear weight from N(0, std²) and zero every Linear bias, in place."""
+    with torch.no_grad():
+        for layer in linear_layers(net):
+            layer.weight.normal_(0.0, std)
+            if layer.bias is not None:
+                layer.bias.zero_()
+    return net
+
+
+def linear_layers(net: nn.Module) -> list[nn.Linear]:
+    """The network's Linear layers, bottom to top (the last one is the output layer)."""
+    return [m for m in net.modules() if isinstance(m, nn.Linear)]
+
+
+def hidden_activations(net: nn.Module) -> list[tuple[str, nn.Module]]:
+    """(name, module) of every hidden activation, bottom to top: where pre-activations enter."""
+    kinds = tuple(ACTIVATIONS.values())
+    return [(name, m) for name, m in net.named_modules() if isinstance(m, kinds)]
+
+
+def activation_name(module: nn.Module) -> str:
+    """"sigmoid", "tanh" or "relu" for an activation module."""
+    for name, kind in ACTIVATIONS.items():
+        if isinstance(module, kind):
+            return name
+    raise ValueError(f"activation_name: {type(module).__name__} is not one of {list(ACTIVATIONS)}")
+
+
+def _check_sizes(sizes) -> list[int]:
+    try:
+        sizes = [int(s) for s in sizes]
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"make_mlp: sizes must be a list of integers, got {sizes!r}") from e
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"make_mlp: sizes needs ≥ 2 positive widths (inputs ... outputs), "
+                         f"got {sizes}")
+    return sizes
+
+
+def _check_options(activation, norm, dropout, init_std):
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"make_mlp: activation must be one of {list(ACTIVATIONS)}, "
+                         f"got {activation!r}")
+    if isinstance(norm, str) and norm not in NORMS:
+        raise ValueError(f"make_mlp: norm must be None, one of {list(NORMS)} or a callable "
+                         f"num_features -> module, got {norm!r}")
+    if norm is not None and not isinstance(norm, str) and not callable(norm):
+        raise ValueError(f"make_mlp: norm must be None, a name or a callable, got {norm!r}")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"make_mlp: dropout must be a probability in [0, 1), got {dropout}")
+    if init_std is not None and not init_std > 0:
+        raise ValueError(f"make_mlp: init_std must be positive (or None), got {init_std}")
+    make_norm = NORMS[norm] if isinstance(norm, str) else norm
+    return ACTIVATIONS[activation], make_norm

@@ -1,0 +1,294 @@
+"""train(): one call for the course's small experiments, returning a recorded History.
+
+    from helpers.training import train
+    hist = train(net, steps=2000, batch_size=60, lr=0.5, seed=SEED)
+    hist.steps_to_accuracy(0.9), hist.final_test_accuracy, hist.pre_percentiles[:, -1]
+
+What is recorded (the measurements of notebooks 01-10):
+- every step: the training loss;
+- every ``eval_every`` steps (and at the end): test loss and accuracy, and accuracy on a fixed
+  subset of the training set;
+- every ``record_every`` steps, for each hidden layer l, the distribution of the layer's
+  pre-activation input (the tensor entering its sigmoid/tanh/ReLU) on a fixed probe batch:
+  mean and std over all units, the 15/50/85th percentiles of one chosen unit and of all units
+  pooled, every unit's median, the fraction of saturated units (sigmoid/tanh), and the gradient
+  norm of every weight matrix in that training step.
+A run whose loss becomes NaN or infinite stops; the History says ``diverged`` and at which step.
+
+Taught in notebook 00.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from helpers.data import load_mnist
+from helpers.models import activation_name, hidden_activations, linear_layers
+
+PERCENTILES = (15, 50, 85)
+SATURATION_FRACTION = 0.1  # saturated: local gradient below 10 % of the activation's maximum
+
+
+@dataclass
+class History:
+    """Everything ``train`` measured. T = recorded steps, L = hidden layers, E = evaluations."""
+
+    label: str = ""
+    steps_done: int = 0
+    train_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (steps_done,)
+    eval_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # (E,)
+    test_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (E,)
+    test_accuracy: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (E,)
+    train_accuracy: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (E,)
+    record_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # (T,)
+    layer_names: list[str] = field(default_factory=list)  # (L,) e.g. "act3"
+    activations: list[str] = field(default_factory=list)  # (L,) "sigmoid" / "tanh" / "relu"
+    unit: int = 0  # the unit whose percentiles are in unit_percentiles
+    pre_mean: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, L)
+    pre_std: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, L)
+    pre_percentiles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3)))  # (T, L, 3)
+    unit_percentiles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3)))  # (T, L, 3)
+    unit_medians: list[np.ndarray] = field(default_factory=list)  # L arrays of (T, width_l)
+    saturated: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, L); NaN: ReLU
+    grad_norm: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, L + 1)
+    diverged: bool = False
+    diverged_at: int | None = None  # the step whose loss was not finite
+    seconds: float = 0.0
+
+    @property
+    def final_test_accuracy(self) -> float:
+        """Test accuracy at the last evaluation (NaN if none ran)."""
+        return float(self.test_accuracy[-1]) if len(self.test_accuracy) else float("nan")
+
+    def steps_to_accuracy(self, threshold: float) -> int | None:
+        """First evaluated step whose test accuracy is ≥ threshold; None if never reached."""
+        hit = np.flatnonzero(self.test_accuracy >= threshold)
+        return int(self.eval_steps[hit[0]]) if len(hit) else None
+
+    def summary(self) -> str:
+        """One line: label, steps, final test accuracy, divergence."""
+        state = f"DIVERGED at step {self.diverged_at}" if self.diverged else "finished"
+        return (f"{self.label or 'run'}: {state} after {self.steps_done} steps, final test "
+                f"accuracy {self.final_test_accuracy:.3f} ({self.seconds:.1f} s)")
+
+
+def train(model: nn.Module, data=None, *, steps: int = 1000, batch_size: int = 60,
+          lr: float = 0.1, optimizer: str = "sgd", momentum: float = 0.0,
+          weight_decay: float = 0.0, eval_every: int = 50, record_every: int | None = None,
+          record_unit: int = 0, probe_size: int = 1000, seed: int = 0, device=None,
+          progress: bool | None = None, label: str = "") -> History:
+    """Train ``model`` with mini-batch SGD (or Adam) and cross-entropy; return its History.
+
+    model: any nn.Module mapping (N, D) -> (N, classes); make_mlp's models are recorded per layer.
+    data: (x_train, y_train, x_test, y_test) as numpy arrays or tensors; None loads MNIST.
+    steps, batch_size, lr: number of updates, mini-batch size, learning rate.
+    optimizer: "sgd" (with ``momentum``) or "adam". weight_decay: L2 penalty.
+    eval_every / record_every: evaluate / record layer statistics every so many steps
+        (record_every defaults to eval_every); both also happen at step 0.
+    record_unit: which unit of each hidden layer gets its own percentiles.
+    probe_size: how many test images form the fixed probe batch for layer statistics.
+    seed: seeds torch (dropout) and the generator that draws the mini-batches.
+    progress: show a tqdm bar; None shows it unless the CI or COURSE_NO_PROGRESS variable is set.
+    """
+    _check_train_args(steps, batch_size, lr, eval_every, record_every, probe_size, optimizer)
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    xtr, ytr, xte, yte = _as_tensors(data, device)
+    record_every = record_every or eval_every
+    torch.manual_seed(seed)
+    batches = _batches(len(xtr), batch_size, seed, device)
+    opt = _make_optimizer(model, optimizer, lr, momentum, weight_decay)
+    rec = _Recorder(model, xte[:probe_size], record_unit)
+    hist = History(label=label, layer_names=rec.names, activations=rec.kinds, unit=record_unit)
+    losses, evals, start = [], [], time.perf_counter()
+    model.to(device).train()
+    for step in _progress(range(steps), progress, label):
+        if step % eval_every == 0:
+            evals.append(_evaluate(model, step, xtr[:probe_size], ytr[:probe_size], xte, yte))
+        idx = next(batches)
+        loss = nn.functional.cross_entropy(model(xtr[idx]), ytr[idx])
+        if not torch.isfinite(loss):
+            hist.diverged, hist.diverged_at = True, step
+            break
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if step % record_every == 0:
+            rec.record(step)
+        opt.step()
+        losses.append(loss.item())
+    if not hist.diverged:
+        evals.append(_evaluate(model, steps, xtr[:probe_size], ytr[:probe_size], xte, yte))
+    hist.steps_done, hist.train_loss, hist.seconds = len(losses), np.array(losses), 0.0
+    _fill_evals(hist, evals)
+    rec.fill(hist)
+    hist.seconds = time.perf_counter() - start
+    return hist
+
+
+class _Recorder:
+    """Collects per-layer pre-activation statistics and weight-gradient norms."""
+
+    def __init__(self, model: nn.Module, probe: torch.Tensor, unit: int):
+        self.model, self.probe, self.unit = model, probe, unit
+        acts = hidden_activations(model)
+        self.names = [name for name, _ in acts]
+        self.kinds = [activation_name(m) for _, m in acts]
+        self.modules = [m for _, m in acts]
+        self.weights = [layer.weight for layer in linear_layers(model)]
+        self.rows: list[dict] = []
+
+    def record(self, step: int) -> None:
+        grads = [float(w.grad.norm()) if w.grad is not None else float("nan")
+                 for w in self.weights]
+        inputs = self._pre_activations()
+        self.rows.append({"step": step, "grad": grads,
+                          "layers": [_layer_stats(x, k, self.unit)
+                                     for x, k in zip(inputs, self.kinds)]})
+
+    def _pre_activations(self) -> list[torch.Tensor]:
+        """Forward the probe with batch statistics, no dropout, and no change to any buffer."""
+        captured: list[torch.Tensor] = []
+        hooks = [m.register_forward_hook(lambda _m, inp, _out: captured.append(inp[0].detach()))
+                 for m in self.modules]
+        saved = [b.detach().clone() for b in self.model.buffers()]
+        try:
+            with torch.no_grad():
+                for m in self.model.modules():
+                    if isinstance(m, nn.Dropout):
+                        m.eval()
+                self.model(self.probe)
+        finally:
+            for h in hooks:
+                h.remove()
+            with torch.no_grad():
+                for b, s in zip(self.model.buffers(), saved):
+                    b.copy_(s)
+            self.model.train()
+        return captured
+
+    def fill(self, hist: History) -> None:
+        hist.record_steps = np.array([r["step"] for r in self.rows], dtype=int)
+        n_layers = len(self.names)
+        hist.grad_norm = np.array([r["grad"] for r in self.rows]).reshape(-1, len(self.weights))
+
+        def stack(key):
+            return np.array([[r["layers"][i][key] for i in range(n_layers)] for r in self.rows])
+
+        if not self.rows or not n_layers:
+            return
+        hist.pre_mean, hist.pre_std, hist.saturated = stack("mean"), stack("std"), stack("sat")
+        hist.pre_percentiles, hist.unit_percentiles = stack("pct"), stack("unit_pct")
+        hist.unit_medians = [np.array([r["layers"][i]["medians"] for r in self.rows])
+                             for i in range(n_layers)]
+
+
+def _layer_stats(x: torch.Tensor, kind: str, unit: int) -> dict:
+    """Statistics of one layer's pre-activations x of shape (N, width)."""
+    x = x.float().flatten(1)
+    q = torch.tensor([p / 100 for p in PERCENTILES], device=x.device)
+    return {"mean": float(x.mean()), "std": float(x.std()),
+            "pct": torch.quantile(x.flatten(), q).tolist(),
+            "unit_pct": torch.quantile(x[:, min(unit, x.shape[1] - 1)], q).tolist(),
+            "medians": x.median(dim=0).values.cpu().numpy(),
+            "sat": saturated_fraction(x, kind)}
+
+
+def saturated_fraction(pre_activation: torch.Tensor, activation: str) -> float:
+    """Fraction of entries whose local gradient is below 10 % of the activation's maximum.
+
+    sigmoid: σ'(x) = σ(x)(1 − σ(x)) < 0.1 · 1/4   (|x| > 3.6)
+    tanh:    1 − tanh²(x)          < 0.1 · 1      (|x| > 1.8)
+    relu: NaN (ReLU does not saturate for positive inputs; its zero side is "dead", not saturated).
+    """
+    x = torch.as_tensor(pre_activation)
+    if activation == "sigmoid":
+        s = torch.sigmoid(x)
+        return float((s * (1 - s) < SATURATION_FRACTION * 0.25).float().mean())
+    if activation == "tanh":
+        return float((1 - torch.tanh(x) ** 2 < SATURATION_FRACTION).float().mean())
+    if activation == "relu":
+        return float("nan")
+    raise ValueError(f"saturated_fraction: activation must be 'sigmoid', 'tanh' or 'relu', "
+                     f"got {activation!r}")
+
+
+@torch.no_grad()
+def _evaluate(model, step, xtr, ytr, xte, yte) -> tuple[int, float, float, float]:
+    model.eval()
+    logits = model(xte)
+    test_loss = float(nn.functional.cross_entropy(logits, yte))
+    test_acc = float((logits.argmax(1) == yte).float().mean())
+    train_acc = float((model(xtr).argmax(1) == ytr).float().mean())
+    model.train()
+    return step, test_loss, test_acc, train_acc
+
+
+def _fill_evals(hist: History, evals) -> None:
+    cols = list(zip(*evals)) if evals else [(), (), (), ()]
+    hist.eval_steps = np.array(cols[0], dtype=int)
+    hist.test_loss, hist.test_accuracy, hist.train_accuracy = (np.array(c) for c in cols[1:])
+
+
+def _batches(n: int, batch_size: int, seed: int, device):
+    """Endless mini-batch indices: a fresh seeded permutation each epoch, last partial dropped."""
+    gen = torch.Generator().manual_seed(seed)
+    while True:
+        perm = torch.randperm(n, generator=gen).to(device)
+        for i in range(0, n - batch_size + 1, batch_size):
+            yield perm[i:i + batch_size]
+
+
+def _make_optimizer(model, name, lr, momentum, weight_decay):
+    if name == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum,
+                               weight_decay=weight_decay)
+    return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+
+
+def _as_tensors(data, device):
+    if data is None:
+        data = (*load_mnist("train"), *load_mnist("test"))
+    if not isinstance(data, (tuple, list)) or len(data) != 4:
+        raise ValueError("train: data must be a tuple (x_train, y_train, x_test, y_test)")
+    xtr, ytr, xte, yte = (torch.as_tensor(np.asarray(a) if not torch.is_tensor(a) else a)
+                          for a in data)
+    for name, x, y in (("train", xtr, ytr), ("test", xte, yte)):
+        if x.ndim != 2 or y.ndim != 1 or len(x) != len(y):
+            raise ValueError(f"train: {name} data must be x of shape (N, D) and y of shape (N,), "
+                             f"got {tuple(x.shape)} and {tuple(y.shape)}")
+    return (xtr.float().to(device), ytr.long().to(device),
+            xte.float().to(device), yte.long().to(device))
+
+
+def _check_train_args(steps, batch_size, lr, eval_every, record_every, probe_size, optimizer):
+    for name, value in (("steps", steps), ("batch_size", batch_size), ("eval_every", eval_every),
+                        ("probe_size", probe_size)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"train: {name} must be a positive integer, got {value!r}")
+    if record_every is not None and (not isinstance(record_every, int) or record_every < 1):
+        raise ValueError(f"train: record_every must be a positive integer, got {record_every!r}")
+    if not lr > 0:
+        raise ValueError(f"train: lr must be positive, got {lr}")
+    if optimizer not in ("sgd", "adam"):
+        raise ValueError(f"train: optimizer must be 'sgd' or 'adam', got {optimizer!r}")
+
+
+def _progress(iterable, enabled: bool | None, label: str):
+    """A tqdm bar in Jupyter/Colab and terminals; off under CI or COURSE_NO_PROGRESS."""
+    if enabled is None:
+        enabled = not (os.environ.get("CI") or os.environ.get("COURSE_NO_PROGRESS"))
+    if not enabled:
+        return iterable
+    try:
+        import ipywidgets  # noqa: F401  (tqdm's notebook bar needs it; Colab has it)
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm import tqdm
+    return tqdm(iterable, desc=label or "training", file=sys.stdout, mininterval=0.5,
+                leave=True, dynamic_ncols=True)

@@ -1,0 +1,174 @@
+"""Whitening and per-feature standardization of a data matrix, in numpy (float64).
+
+Whitening is the expensive transform that the batch-normalization paper set out to approximate:
+it removes the mean of the data *and* all correlations between features, so the whitened data
+Z has covariance I. Batch normalization keeps only the cheap part, a per-feature standardization.
+
+- ``covariance(X)``: the biased (1/N) covariance Σ of X.
+- ``fit_pca_whitening(X, eps)`` / ``fit_zca_whitening(X, eps)``: the mean μ and the whitening
+  matrix W, from the eigendecomposition Σ = U Λ Uᵀ (eigenvalues in descending order):
+  W_pca = (Λ + εI)^(-1/2) Uᵀ rotates onto the principal axes, then rescales;
+  W_zca = U (Λ + εI)^(-1/2) Uᵀ rotates back, so Z stays as close to X as any whitening allows.
+- ``whiten(X, mean, W)``: Z = (X − μ) Wᵀ, i.e. z = W (x − μ) for each sample.
+- ``standardize(X, eps)``: x̂ = (x − μ) / √(σ² + ε) per feature, what batch norm does per batch.
+
+Shapes: N = samples (batch), D = features. Inputs are numpy arrays or anything ``np.asarray``
+accepts (lists, CPU torch tensors); all computation and all results are float64.
+
+Taught in notebook 03 (whitening) and notebook 04 (standardization).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["covariance", "fit_pca_whitening", "fit_zca_whitening", "whiten", "standardize"]
+
+
+def covariance(X) -> np.ndarray:
+    """Biased covariance matrix of the columns of X.
+
+    Σ = (1/N) Σ_n (x_n − μ)(x_n − μ)ᵀ, with μ the mean over the N samples.
+
+    X: data, shape (N, D), N ≥ 2.
+    Returns Σ, shape (D, D), symmetric, float64. Taught in notebook 03.
+    """
+    return _cov(_as_data("covariance", X))
+
+
+def fit_pca_whitening(X, eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray]:
+    """Fit PCA whitening: project onto the principal axes, then rescale each to unit variance.
+
+    Σ = U Λ Uᵀ (eigenvalues descending),  W_pca = (Λ + εI)^(-1/2) Uᵀ.
+    Row i of W_pca is the i-th principal axis (largest variance first) scaled by 1/√(λ_i + ε);
+    each axis' sign is fixed so that its largest-magnitude entry is positive.
+
+    X: data, shape (N, D), N ≥ 2.  eps: ε ≥ 0, keeps rank-deficient data finite.
+    Returns (mean, W): mean μ shape (D,), W shape (D, D); use ``whiten(X, mean, W)``.
+    Taught in notebook 03.
+    """
+    mean, lam, U = _fit_eig("fit_pca_whitening", X, eps)
+    W = U.T / np.sqrt(lam + eps)[:, None]
+    return mean, W
+
+
+def fit_zca_whitening(X, eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray]:
+    """Fit ZCA ("zero-phase") whitening: PCA whitening rotated back to the original axes.
+
+    Σ = U Λ Uᵀ,  W_zca = U (Λ + εI)^(-1/2) Uᵀ = (Σ + εI)^(-1/2), a symmetric matrix.
+    Among all W with cov(Z) = I, this one keeps Z closest to X − μ in mean squared distance.
+
+    X: data, shape (N, D), N ≥ 2.  eps: ε ≥ 0, keeps rank-deficient data finite.
+    Returns (mean, W): mean μ shape (D,), W shape (D, D), symmetric; use ``whiten(X, mean, W)``.
+    Taught in notebook 03.
+    """
+    mean, lam, U = _fit_eig("fit_zca_whitening", X, eps)
+    W = (U / np.sqrt(lam + eps)) @ U.T
+    return mean, (W + W.T) / 2  # symmetric exactly, not just up to rounding
+
+
+def whiten(X, mean, W) -> np.ndarray:
+    """Apply a fitted whitening transform to every sample (row) of X.
+
+    Z = (X − μ) Wᵀ, i.e. z = W (x − μ) for each sample x.
+
+    X: data, shape (N, D), N ≥ 1 (one sample x as ``x[None, :]``).
+    mean: μ, shape (D,).  W: whitening matrix, shape (D, D), from ``fit_*_whitening``.
+    Returns Z, shape (N, D), float64. Taught in notebook 03.
+    """
+    X = _as_data("whiten", X, min_samples=1)
+    D = X.shape[1]
+    mean = _as_finite("whiten", "mean", mean)
+    W = _as_finite("whiten", "W", W)
+    if mean.shape != (D,):
+        raise ValueError(
+            f"whiten: mean has shape {mean.shape}, expected ({D},) to match X's {D} features"
+        )
+    if W.shape != (D, D):
+        raise ValueError(
+            f"whiten: W has shape {W.shape}, expected ({D}, {D}) to match X's {D} features"
+        )
+    return (X - mean) @ W.T
+
+
+def standardize(X, eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Standardize each feature (column) of X to mean 0 and variance about 1.
+
+    μ = (1/N) Σ_n x_n,  σ² = (1/N) Σ_n (x_n − μ)²  (biased),  x̂ = (x − μ) / √(σ² + ε).
+    Unlike whitening this leaves correlations between features untouched.
+
+    X: data, shape (N, D), N ≥ 2.  eps: ε ≥ 0 (ε = 0 fails on a constant feature).
+    Returns (X_hat, mean, var): X_hat shape (N, D), mean μ shape (D,), var σ² shape (D,).
+    Taught in notebook 04.
+    """
+    X = _as_data("standardize", X)
+    eps = _check_eps("standardize", eps)
+    mean = X.mean(axis=0)
+    var = X.var(axis=0)
+    if eps == 0 and np.any(var == 0):
+        cols = np.flatnonzero(var == 0).tolist()
+        raise ValueError(f"standardize: features {cols[:10]} are constant; use eps > 0")
+    return (X - mean) / np.sqrt(var + eps), mean, var
+
+
+# --- private helpers ------------------------------------------------------------------------
+
+
+def _cov(X: np.ndarray) -> np.ndarray:
+    Xc = X - X.mean(axis=0)
+    S = Xc.T @ Xc / X.shape[0]
+    return (S + S.T) / 2
+
+
+def _fit_eig(fname: str, X, eps) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, eigenvalues (descending, clipped at 0) and sign-fixed eigenvectors of cov(X)."""
+    X = _as_data(fname, X)
+    eps = _check_eps(fname, eps)
+    lam, U = np.linalg.eigh(_cov(X))
+    lam, U = np.clip(lam[::-1], 0.0, None), U[:, ::-1]  # descending: principal axis first
+    rows = np.argmax(np.abs(U), axis=0)
+    U = U * np.sign(U[rows, np.arange(U.shape[1])])  # largest-|.| entry of each column > 0
+    tiny = X.shape[1] * np.finfo(np.float64).eps * max(lam[0], np.finfo(np.float64).tiny)
+    if eps == 0 and lam[-1] <= tiny:
+        raise ValueError(
+            f"{fname}: the covariance of X is singular (smallest eigenvalue {lam[-1]:.1e}, "
+            "e.g. a constant or duplicated feature), so eps=0 divides by zero; use eps > 0"
+        )
+    return X.mean(axis=0), lam, U
+
+
+def _as_finite(fname: str, name: str, a) -> np.ndarray:
+    if hasattr(a, "detach"):  # a torch tensor, possibly requiring grad
+        a = a.detach().cpu().numpy()
+    try:
+        a = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{fname}: {name} must be a numeric array, got {type(a).__name__}") from e
+    if not np.all(np.isfinite(a)):
+        raise ValueError(
+            f"{fname}: {name} contains {np.sum(~np.isfinite(a))} non-finite value(s) (NaN or inf)"
+        )
+    return a
+
+
+def _as_data(fname: str, X, min_samples: int = 2) -> np.ndarray:
+    X = _as_finite(fname, "X", X)
+    if X.ndim != 2:
+        raise ValueError(
+            f"{fname}: X must be 2-D with shape (N, D) (samples, features), got shape {X.shape}"
+        )
+    if X.shape[0] < min_samples:
+        raise ValueError(
+            f"{fname}: X needs at least {min_samples} samples (rows), got shape {X.shape}"
+        )
+    return X
+
+
+def _check_eps(fname: str, eps) -> float:
+    try:
+        eps = float(eps)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{fname}: eps must be a number >= 0, got {eps!r}") from e
+    if not np.isfinite(eps) or eps < 0:
+        raise ValueError(f"{fname}: eps must be a finite number >= 0, got {eps}")
+    return eps

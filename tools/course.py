@@ -1,0 +1,53 @@
+"""The course's identity in one place: its repository URL, the notebooks' bootstrap cell, badges.
+
+Change REPO_URL here, then run `make sync` to write it into every notebook's bootstrap cell and
+every Colab badge (notebooks and README). A test fails while any of them is out of step.
+"""
+
+from __future__ import annotations
+
+import re
+
+REPO_URL = "https://github.com/ics-bn-course/ics-batchnorm-course"
+BOOTSTRAP_FIRST_LINE = "# Bootstrap: makes the course's `helpers` importable, here and in Colab."
+
+BOOTSTRAP_TEMPLATE = '''{first_line}
+# Identical in every notebook (`make sync` writes it); it installs nothing.
+import os, subprocess, sys
+from pathlib import Path
+
+REPO_URL = "{url}"
+if "google.colab" in sys.modules:  # Colab: fetch the course once, then work inside it
+    ROOT = Path(os.environ.get("COURSE_HOME", "/content")) / "{name}"
+    if not (ROOT / "helpers").is_dir():
+        subprocess.run(["git", "clone", "--depth", "1", "-q", REPO_URL, str(ROOT)], check=True)
+    os.chdir(ROOT / "notebooks")
+else:  # a local checkout: the course root is the folder that holds helpers/
+    here = Path.cwd().resolve()
+    ROOT = next((p for p in [here, *here.parents] if (p / "helpers").is_dir()), here.parent)
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))'''
+
+BADGE_PATTERN = re.compile(r"https://colab\.research\.google\.com/github/[^/\s)]+/[^/\s)]+/blob/")
+
+
+def repo_name(url: str = REPO_URL) -> str:
+    """The folder a clone of ``url`` lands in: its last path component without .git."""
+    return url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+
+
+def bootstrap_source(url: str = REPO_URL) -> str:
+    """The exact source of every notebook's bootstrap cell."""
+    return BOOTSTRAP_TEMPLATE.format(first_line=BOOTSTRAP_FIRST_LINE, url=url, name=repo_name(url))
+
+
+def colab_prefix(url: str = REPO_URL) -> str:
+    """What every Colab badge link starts with, up to the branch name."""
+    owner_repo = url.rstrip("/").removesuffix(".git").split("github.com/", 1)[-1]
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/"
+
+
+def colab_badge(notebook: str, url: str = REPO_URL) -> str:
+    """Markdown for the 'Open in Colab' badge of notebooks/<notebook>."""
+    link = f"{colab_prefix(url)}main/notebooks/{notebook}"
+    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({link})"

@@ -1,0 +1,51 @@
+"""Write student versions of the notebooks: solutions removed, outputs cleared.
+
+    python tools/make_student.py         (or: make student) -> student/*.ipynb (git-ignored)
+
+In a code cell, every block from a line `### BEGIN SOLUTION` to a line `### END SOLUTION`
+becomes `# YOUR CODE HERE` and `raise NotImplementedError`, at the block's indentation.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+BLOCK = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*(\n|$)",
+                   re.MULTILINE | re.DOTALL)
+
+
+def strip_solutions(source: str) -> str:
+    """Replace each solution block in one cell's source."""
+    if source.count("### BEGIN SOLUTION") != source.count("### END SOLUTION"):
+        raise ValueError(f"unbalanced BEGIN/END SOLUTION markers in cell:\n{source}")
+    return BLOCK.sub(lambda m: f"{m[1]}# YOUR CODE HERE\n{m[1]}raise NotImplementedError{m[2]}",
+                     source)
+
+
+def student_version(nb):
+    """A copy of the notebook with solutions stripped and every output cleared."""
+    nb = nbformat.from_dict(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = strip_solutions(cell.source)
+            cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def main(out_dir: str = "student") -> None:
+    out = ROOT / out_dir
+    out.mkdir(exist_ok=True)
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = student_version(nbformat.read(path, as_version=4))
+        nbformat.validate(nb)
+        nbformat.write(nb, out / path.name)
+        print(f"wrote {out_dir}/{path.name}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

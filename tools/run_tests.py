@@ -1,0 +1,33 @@
+"""The course's whole test suite, as `make test` runs it (and the Windows route, without make).
+
+    python tools/run_tests.py [extra pytest arguments]
+
+1. ruff over helpers/, tests/, tools/, data/ and the notebooks;
+2. pytest: the unit tests in tests/ and nbval over every notebook (settings in pyproject.toml).
+Exits non-zero if either fails.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(extra: list[str]) -> int:
+    env = dict(os.environ, COURSE_NO_PROGRESS="1", MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    lint = [sys.executable, "-m", "ruff", "check", "helpers", "tests", "tools", "data",
+            "notebooks"]
+    print("$ " + " ".join(lint[2:]), flush=True)
+    if subprocess.run(lint, cwd=ROOT, env=env).returncode != 0:
+        return 1
+    tests = [sys.executable, "-m", "pytest", *extra]
+    print("$ " + " ".join(tests[2:]), flush=True)
+    return subprocess.run(tests, cwd=ROOT, env=env).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
