@@ -26,10 +26,7 @@ def claim(condition, statement: str) -> None:
     if not isinstance(statement, str) or not statement.strip():
         raise ValueError("claim: statement must be a non-empty sentence saying what is checked")
     if not isinstance(condition, (bool, np.bool_)):
-        try:
-            size = np.size(condition)
-        except Exception:  # pragma: no cover - exotic objects
-            size = 1
+        size = condition.numel() if hasattr(condition, "numel") else np.size(condition)
         if size != 1:
             raise ValueError(
                 f"claim: condition must be a single True/False, got {size} values; "

@@ -13,7 +13,9 @@ BOOTSTRAP_FIRST_LINE = "# Bootstrap: makes the course's `helpers` importable, he
 
 BOOTSTRAP_TEMPLATE = '''{first_line}
 # Identical in every notebook (`make sync` writes it); it installs nothing.
-import os, subprocess, sys
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 REPO_URL = "{url}"

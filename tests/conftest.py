@@ -1,0 +1,15 @@
+"""Shared test set-up: a non-interactive plot backend and the repository paths."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+os.environ.setdefault("COURSE_NO_PROGRESS", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))  # tools/ scripts are importable as modules in tests

@@ -1,0 +1,56 @@
+import pytest
+import torch
+from torch import nn
+
+from helpers.models import activation_name, hidden_activations, linear_layers, make_mlp
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_shapes_and_layer_names(activation):
+    net = make_mlp([784, 32, 16, 10], activation=activation, seed=0)
+    assert net(torch.zeros(5, 784)).shape == (5, 10)
+    assert [n for n, _ in net.named_children()] == ["linear1", "act1", "linear2", "act2", "out"]
+    assert [activation_name(m) for _, m in hidden_activations(net)] == [activation] * 2
+
+
+def test_norm_follows_each_hidden_linear_and_drops_its_bias():
+    net = make_mlp([10, 8, 8, 3], norm="batch")
+    assert isinstance(net.norm1, nn.BatchNorm1d) and isinstance(net.norm2, nn.BatchNorm1d)
+    assert net.linear1.bias is None and net.linear2.bias is None and net.out.bias is not None
+    std = make_mlp([10, 8, 3], norm="standardize")
+    assert std.norm1.weight is None  # no learnable γ, β
+    custom = make_mlp([10, 8, 3], norm=lambda d: nn.LayerNorm(d))
+    assert isinstance(custom.norm1, nn.LayerNorm)
+
+
+def test_dropout_and_init_scale():
+    net = make_mlp([100, 400, 400, 10], dropout=0.5, init_std=0.1, seed=0)
+    assert isinstance(net.drop1, nn.Dropout) and net.drop1.p == 0.5
+    for layer in linear_layers(net):
+        assert layer.weight.std().item() == pytest.approx(0.1, rel=0.05)
+        assert torch.all(layer.bias == 0)
+
+
+def test_same_seed_same_weights():
+    a, b = make_mlp([5, 4, 2], seed=7), make_mlp([5, 4, 2], seed=7)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"sizes": [784]}, "sizes needs"),
+    ({"sizes": [784, 0, 10]}, "sizes needs"),
+    ({"sizes": "abc"}, "list of integers"),
+    ({"sizes": [4, 2], "activation": "gelu"}, "activation must be one of"),
+    ({"sizes": [4, 2], "norm": "layer"}, "norm must be None"),
+    ({"sizes": [4, 2], "norm": 3}, "norm must be None"),
+    ({"sizes": [4, 2], "dropout": 1.0}, "dropout"),
+    ({"sizes": [4, 2], "init_std": -0.1}, "init_std"),
+])
+def test_bad_arguments_say_what_is_wrong(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_mlp(**kwargs)
+
+
+def test_activation_name_rejects_other_modules():
+    with pytest.raises(ValueError, match="not one of"):
+        activation_name(nn.GELU())

@@ -1,0 +1,110 @@
+"""The bootstrap cell in a faked Colab, student versions, URL sync, and the project files."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from course import REPO_URL, bootstrap_source, colab_badge, repo_name
+from make_student import strip_solutions, student_version
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FAKE_COLAB = """
+import sys, types
+google = types.ModuleType("google"); colab = types.ModuleType("google.colab")
+google.colab = colab; sys.modules["google"] = google; sys.modules["google.colab"] = colab
+"""
+AFTER = """
+import os, helpers, helpers.data
+from pathlib import Path
+x, y = helpers.data.load_mnist("test")
+print("HELPERS", Path(helpers.__file__).resolve())
+print("CWD", Path.cwd().resolve())
+print("SHAPE", x.shape)
+"""
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(),
+                    reason="needs git and a git checkout of the course")
+def test_bootstrap_in_fake_colab_clones_and_imports(tmp_path):
+    url = ROOT.as_uri()  # a local clone URL instead of GitHub
+    code = FAKE_COLAB + bootstrap_source(url) + "\n" + AFTER
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["COURSE_HOME"] = str(tmp_path)
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, text=True,
+                         capture_output=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    clone = (tmp_path / repo_name(url)).resolve()
+    assert f"HELPERS {clone / 'helpers' / '__init__.py'}" in out.stdout, out.stdout
+    assert f"CWD {clone / 'notebooks'}" in out.stdout
+    assert "SHAPE (1000, 784)" in out.stdout
+
+
+def test_bootstrap_locally_finds_the_course_root(tmp_path):
+    code = bootstrap_source() + "\nprint('ROOT', ROOT.resolve())"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "notebooks", text=True,
+                         capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert f"ROOT {ROOT.resolve()}" in out.stdout
+
+
+def test_repo_url_is_defined_once_and_in_step():
+    assert repo_name() in REPO_URL
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert colab_badge("00_start_here.ipynb") in readme
+    hits = [p for p in ROOT.rglob("*.py") if ".venv" not in p.parts and REPO_URL in p.read_text()]
+    assert hits == [ROOT / "tools" / "course.py"], "REPO_URL must live only in tools/course.py"
+
+
+def test_strip_solutions_keeps_indentation_and_the_rest():
+    src = ("def f(x):\n    ### BEGIN SOLUTION\n    secret = x + 1\n    return secret\n"
+           "    ### END SOLUTION\n\nprint('after')")
+    out = strip_solutions(src)
+    assert "secret" not in out and "print('after')" in out
+    assert "    # YOUR CODE HERE\n    raise NotImplementedError\n" in out
+    with pytest.raises(ValueError, match="unbalanced"):
+        strip_solutions("### BEGIN SOLUTION\nx = 1\n")
+
+
+def test_student_versions_have_no_solutions_and_are_valid(tmp_path):
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        original = nbformat.read(path, as_version=4)
+        student = student_version(original)
+        nbformat.validate(student)
+        text = "\n".join(c.source for c in student.cells if c.cell_type == "code")
+        assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+        assert text.count("raise NotImplementedError") >= 1
+        assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
+        original_code = "\n".join(c.source for c in original.cells if c.cell_type == "code")
+        solutions = re.findall(r"### BEGIN SOLUTION[^\n]*\n(.*?)### END SOLUTION",
+                               original_code, re.S)
+        for block in solutions:
+            for line in block.splitlines():
+                body = line.strip()
+                if len(body) > 12:
+                    assert body not in text, f"{path.name}: solution line survived: {body}"
+
+
+def test_requirements_and_environment_name_the_same_packages():
+    req = {re.split(r"[=<>\[ ]", line)[0].lower()
+           for line in (ROOT / "requirements.txt").read_text().splitlines()
+           if line.strip() and not line.startswith("#")}
+    env_lines = (ROOT / "environment.yml").read_text().splitlines()
+    deps = [ln.strip()[2:] for ln in env_lines if re.match(r"\s+- [a-z]", ln)]
+    conda = {re.split(r"[=<> ]", d)[0].lower() for d in deps} - {"python", "pip", "conda-forge",
+                                                                  "nodefaults"}
+    conda = {"torch" if name == "pytorch" else name for name in conda}
+    assert req == conda, f"only in requirements: {req - conda}; only in environment: {conda - req}"
+    assert "torch==2.13.0" in (ROOT / "requirements.txt").read_text()
+    assert "conda-forge" in env_lines[env_lines.index("channels:") + 1]
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme and ci.strip().splitlines()[-1] == "make test"
