@@ -101,6 +101,13 @@ def test_requirements_and_environment_name_the_same_packages():
     conda = {"torch" if name == "pytorch" else name for name in conda}
     assert req == conda, f"only in requirements: {req - conda}; only in environment: {conda - req}"
     assert "torch==2.13.0" in (ROOT / "requirements.txt").read_text()
+    requirements = (ROOT / "requirements.txt").read_text()
+    pins = dict(re.findall(r"^([a-z-]+)==(\d+\.\d+)", requirements, re.M))
+    for dep in deps:
+        name, _, version = dep.partition("=")
+        name = "torch" if name == "pytorch" else name
+        if name in pins:
+            assert version.startswith(pins[name] + "."), f"{name}: {version} vs {pins[name]}"
     assert "conda-forge" in env_lines[env_lines.index("channels:") + 1]
 
 
