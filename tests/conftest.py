@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import torch
 
 matplotlib.use("Agg")
 os.environ.setdefault("COURSE_NO_PROGRESS", "1")
+torch.set_num_threads(1)  # as helpers.environment.setup does: small nets, shared cores
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))  # tools/ scripts are importable as modules in tests

@@ -24,3 +24,10 @@ def test_seed_must_be_a_non_negative_int(bad):
 def test_versions_lists_the_main_packages():
     v = versions()
     assert {"python", "numpy", "torch", "matplotlib", "seaborn", "device"} <= set(v)
+
+
+def test_setup_sets_cpu_threads():
+    setup(0, theme=False, cpu_threads=1)
+    assert torch.get_num_threads() == 1
+    with pytest.raises(ValueError, match="cpu_threads"):
+        setup(0, cpu_threads=0)
