@@ -4,6 +4,7 @@
   The file ``data/mnist_5k.npz`` ships with the course (see data/README.md for provenance);
   its SHA-256 is verified on every load.
 - ``correlated_gaussians``, ``two_gaussians``: seeded synthetic data for notebooks 03-04.
+- ``circle_task``: the seeded 2-D task of notebook 04 (inside / outside a circle), reused in 05.
 
 Taught in notebook 00.
 """
@@ -100,3 +101,26 @@ def _pair(values, name: str) -> tuple[float, float]:
     if arr.shape != (2,):
         raise ValueError(f"{name} must hold two numbers, got shape {arr.shape}")
     return float(arr[0]), float(arr[1])
+
+
+def circle_task(n_train: int = 2000, n_test: int = 1000, seed: int = 0
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Is the point inside the circle? A 2-D task whose answer is the same at x and at −x.
+
+    x ~ N(0, I₂); label y = 1 if ‖x‖² < r₀² = 2 ln 2 (the median of ‖x‖², so the classes are
+    balanced in expectation), else 0. The label is an even function of x, which a sigmoid or
+    tanh network whose pre-activations are standardized without a learnable shift β cannot
+    represent (notebook 04); the same task is the ablation of notebook 05.
+
+    n_train, n_test: positive numbers of points; both splits come from one generator seeded
+    with ``seed``. Returns (x_train, y_train, x_test, y_test): x float32 of shape (n, 2),
+    y int64 of shape (n,), ready for ``helpers.training.train(model, data=...)``.
+    """
+    for name, n in (("n_train", n_train), ("n_test", n_test)):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"circle_task: {name} must be a positive integer, got {n!r}")
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n_train + n_test, 2))
+    y = (np.sum(x**2, axis=1) < 2 * np.log(2)).astype(np.int64)
+    x = x.astype(np.float32)
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]

@@ -148,3 +148,336 @@ def show_digits(x, y=None, n: int = 32, cols: int = 8, ax=None):
     if y is not None:
         ax.set_title("labels: " + " ".join(str(int(v)) for v in np.asarray(y)[:n]), fontsize=9)
     return ax
+
+
+# --- notebooks 03-04: whitening and per-feature normalization ------------------------------
+
+
+def plot_points_2d(X, ax=None, title: str = "", color=None, lim: float | None = None,
+                   arrows=None):
+    """Scatter of 2-D points on equal axes, with optional colours and arrows from the origin.
+
+    X: points, shape (N, 2).  color: None or values of shape (N,) for a cyclic colour map
+    (the same values in several panels let the eye follow each point).
+    lim: half-width of both axes (None: automatic).  arrows: None or shape (2, K), each
+    column drawn as an arrow from (0, 0), e.g. principal axes scaled by their std.
+    """
+    X = _points(X, "plot_points_2d")
+    ax = _ax(ax)
+    ax.scatter(X[:, 0], X[:, 1], s=5, c=color, cmap="twilight" if color is not None else None,
+               alpha=0.8, label=f"{len(X)} samples")
+    if arrows is not None:
+        for k, (dx, dy) in enumerate(np.asarray(arrows, dtype=float).T):
+            ax.annotate("", xy=(dx, dy), xytext=(0, 0),
+                        arrowprops={"arrowstyle": "-|>", "lw": 2.5, "color": "C3"})
+            ax.text(dx * 1.15, dy * 1.15, f"axis {k + 1}", fontsize=9, color="C3",
+                    fontweight="bold", ha="center", va="center")
+    if lim is not None:
+        ax.set(xlim=(-lim, lim), ylim=(-lim, lim))
+    ax.axhline(0, color="grey", lw=0.8), ax.axvline(0, color="grey", lw=0.8)
+    ax.set_aspect("equal")
+    ax.set(xlabel="feature 1", ylabel="feature 2", title=title)
+    ax.legend(loc="upper left", fontsize="small", handletextpad=0.1)
+    return ax
+
+
+def plot_covariance(S, ax=None, title: str = "", vmax: float | None = None,
+                    annotate: bool | None = None):
+    """Heatmap of a covariance (or correlation) matrix S of shape (D, D), 0 drawn white.
+
+    vmax: colour limit (None: max |S|).  annotate: write the values (None: if D ≤ 8).
+    """
+    S = np.asarray(S, dtype=float)
+    if S.ndim != 2 or S.shape[0] != S.shape[1]:
+        raise ValueError(f"plot_covariance: S must be a square matrix, got shape {S.shape}")
+    ax = _ax(ax)
+    vmax = vmax or float(np.max(np.abs(S))) or 1.0
+    im = ax.imshow(S, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
+    if annotate or (annotate is None and len(S) <= 8):
+        for (i, j), v in np.ndenumerate(S):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8,
+                    color="w" if abs(v) > 0.6 * vmax else "k")
+    ax.figure.colorbar(im, ax=ax, shrink=0.8, label="covariance")
+    ticks = np.arange(len(S)) if len(S) <= 10 else np.linspace(0, len(S) - 1, 5).astype(int)
+    names = [str(t + 1) for t in ticks]
+    ax.set_xticks(ticks, names), ax.set_yticks(ticks, names)
+    ax.grid(False)
+    ax.set(xlabel="feature", ylabel="feature", title=title)
+    return ax
+
+
+def show_images(x, n: int = 16, cols: int = 8, ax=None, title: str = ""):
+    """A grid of signed 28×28 images (e.g. whitened digits), each scaled to its own range.
+
+    x: shape (N, 784). Red is positive, blue negative, white zero; each image is divided by the
+    99th percentile of its |values| (the few brighter pixels are clipped).
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[1] != 784:
+        raise ValueError(f"show_images: x must have shape (N, 784), got {x.shape}")
+    n = min(n, len(x))
+    rows = int(np.ceil(n / cols))
+    grid = np.full((rows * 29 + 1, cols * 29 + 1), np.nan)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        img = x[k] / max(float(np.percentile(np.abs(x[k]), 99)), 1e-12)
+        grid[1 + r * 29:r * 29 + 29, 1 + c * 29:c * 29 + 29] = img.reshape(28, 28)
+    ax = _ax(ax)
+    ax.imshow(grid, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
+    ax.set_xticks([]), ax.set_yticks([])
+    ax.grid(False)
+    ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_convergence(runs: Mapping, ax=None, title: str = "Gradient descent"):
+    """Excess loss L(w_t) − L(w*) against the step, log scale; a diverged run ends in an ✕.
+
+    runs: label -> (gaps, diverged_at): gaps the finite excess losses recorded, shape (T,),
+    diverged_at the step at which the run was stopped as diverged, or None.
+    """
+    ax = _ax(ax)
+    for label, (gaps, diverged_at) in runs.items():
+        gaps = np.maximum(np.asarray(gaps, dtype=float), 1e-300)
+        name = f"{label} (diverged at step {diverged_at})" if diverged_at is not None else label
+        line, = ax.plot(np.arange(len(gaps)), gaps, label=name)
+        if diverged_at is not None and len(gaps):
+            ax.plot(len(gaps) - 1, gaps[-1], "x", color=line.get_color(), ms=10, mew=2)
+    ax.set_yscale("log")
+    ax.set(xlabel="gradient-descent step", ylabel="excess loss L(w) − L(w*)", title=title)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_loglog(x, curves: Mapping, ax=None, xlabel: str = "", ylabel: str = "",
+                title: str = "", fit_from: float | None = None, styles: Mapping | None = None):
+    """Curves on log-log axes; with ``fit_from`` each legend entry gives its fitted slope.
+
+    x: shape (K,), positive.  curves: label -> y of shape (K,), positive.
+    fit_from: fit log y = a + slope · log x over the points with x ≥ fit_from.
+    styles: optional label -> matplotlib format string (e.g. "--").
+    """
+    x = np.asarray(x, dtype=float)
+    ax = _ax(ax)
+    for label, y in curves.items():
+        y = np.asarray(y, dtype=float)
+        if y.shape != x.shape:
+            raise ValueError(f"plot_loglog: curve {label!r} has shape {y.shape}, x has {x.shape}")
+        name = label
+        if fit_from is not None:
+            sel = x >= fit_from
+            name = f"{label} (slope {np.polyfit(np.log(x[sel]), np.log(y[sel]), 1)[0]:.2f})"
+        ax.plot(x, y, (styles or {}).get(label, "o-"), label=name)
+    ax.set_xscale("log"), ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_agreement(batch_sizes, agreement: Mapping, ax=None,
+                   title: str = "Agreement between two mini-batches"):
+    """Mean per-unit correlation of two batches' normalized outputs against the batch size.
+
+    batch_sizes: shape (K,).  agreement: label -> correlations of shape (K,).
+    """
+    ax = _ax(ax)
+    for label, values in agreement.items():
+        ax.plot(batch_sizes, values, "o-", label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(batch_sizes, [str(int(m)) for m in batch_sizes])
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set(xlabel="mini-batch size m", ylabel="mean correlation per unit", ylim=(-0.1, 1.05),
+           title=title)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_sigmoid_range(ax=None, half_width: float = 1.0):
+    """The sigmoid, its tangent at 0, and the N(0, 1) density of a standardized input.
+
+    The band |t| ≤ half_width is shaded: there the sigmoid is close to its tangent 1/2 + t/4.
+    """
+    ax = _ax(ax)
+    t = np.linspace(-5, 5, 401)
+    ax.plot(t, 1 / (1 + np.exp(-t)), label="sigmoid σ(t)")
+    ax.plot(t, 0.5 + t / 4, "--", label="tangent 1/2 + t/4")
+    ax.fill_between(t, 0, np.exp(-t**2 / 2) / np.sqrt(2 * np.pi), color="grey", alpha=0.3,
+                    label="density of N(0, 1)")
+    ax.axvspan(-half_width, half_width, color="C2", alpha=0.12,
+               label=f"near-linear range |t| ≤ {half_width:g}")
+    ax.set(xlim=(-5, 5), ylim=(-0.05, 1.05), xlabel="input t of the sigmoid",
+           ylabel="σ(t)  /  density", title="A standardized input meets the sigmoid")
+    ax.legend(fontsize="small", loc="upper left")
+    return ax
+
+
+def plot_decision_regions(model, x, y, ax=None, title: str = "", lim: float = 3.0):
+    """P(class 1) of a 2-D classifier on a grid (evaluation mode), with the labelled points.
+
+    model: torch module mapping (N, 2) -> (N, 2) logits.  x: shape (N, 2).  y: 0/1, shape (N,).
+    """
+    import torch
+
+    x, y = _points(x, "plot_decision_regions"), np.asarray(y)
+    g = np.linspace(-lim, lim, 121)
+    grid = np.stack(np.meshgrid(g, g), axis=-1).reshape(-1, 2)
+    param = next(model.parameters())
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        logits = model(torch.as_tensor(grid, dtype=param.dtype, device=param.device))
+        p = torch.softmax(logits, dim=1)[:, 1].cpu().numpy().reshape(len(g), len(g))
+    model.train(was_training)
+    ax = _ax(ax)
+    ax.contourf(g, g, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
+    for k, marker in ((0, "o"), (1, "s")):
+        ax.scatter(*x[y == k].T, s=5, marker=marker, c="k" if k else "w", edgecolors="k",
+                   linewidths=0.3, label=f"class {k}")
+    ax.set_aspect("equal")
+    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel="x₁", ylabel="x₂", title=title)
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def _points(X, fname: str) -> np.ndarray:
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"{fname}: points must have shape (N, 2), got {X.shape}")
+    return X
+
+
+# --- notebooks 01-02: internal covariate shift, saturation and vanishing gradients ---------
+
+
+def plot_by_layer(values, ax=None, ylabel: str = "", title: str = "", log: bool = False,
+                  xlabel: str = "layer (1 = bottom)"):
+    """One line per run across layers 1..L of a per-layer number (a shift, a gradient norm...).
+
+    values: dict label -> array of shape (L,), e.g. {"sigmoid": d_sig, "tanh": d_tanh};
+        NaN entries are left out of the line.
+    log: log-scale y axis (for numbers that span orders of magnitude).
+    """
+    if not isinstance(values, Mapping) or not values:
+        raise ValueError("plot_by_layer: values must be a non-empty dict label -> array (L,)")
+    ax = _ax(ax)
+    for label, v in values.items():
+        v = np.asarray(v, dtype=float)
+        if v.ndim != 1:
+            raise ValueError(f"plot_by_layer: values[{label!r}] must have shape (L,), "
+                             f"got {v.shape}")
+        ax.plot(np.arange(1, len(v) + 1), v, "o-", ms=4, label=str(label))
+    if log:
+        ax.set_yscale("log")
+    n = max(len(np.atleast_1d(v)) for v in values.values())
+    ax.set_xticks(np.arange(1, n + 1))
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize="small")
+    return ax
+
+
+# --- notebooks 05-06: the batch-norm layer and its inference-time statistics ---------------
+
+
+def _vector(v, fname: str, name: str) -> np.ndarray:
+    """A 1-D float array from a numpy array, a list or a torch tensor (detached, on the CPU)."""
+    if hasattr(v, "detach"):
+        v = v.detach().cpu().numpy()
+    v = np.asarray(v, dtype=float)
+    if v.ndim != 1:
+        raise ValueError(f"{fname}: {name} must have shape (D,) or (T,), got {v.shape}")
+    return v
+
+
+def plot_gamma_beta(params: Mapping, ax=None,
+                    title: str = "Learned γ and β, one point per unit"):
+    """Each unit's learned scale γ against its shift β, one colour per layer.
+
+    params: label -> (gamma, beta), both of shape (D,) (numpy arrays or tensors), e.g.
+        {"layer 1": (bn.weight, bn.bias)}. The starting point γ = 1, β = 0 is marked with a
+        cross: units far from it learned to undo part of the standardization (notebook 05).
+    """
+    if not isinstance(params, Mapping) or not params:
+        raise ValueError("plot_gamma_beta: params must be a non-empty dict label -> (gamma, beta)")
+    ax = _ax(ax)
+    for label, (gamma, beta) in params.items():
+        gamma = _vector(gamma, "plot_gamma_beta", f"gamma of {label!r}")
+        beta = _vector(beta, "plot_gamma_beta", f"beta of {label!r}")
+        if gamma.shape != beta.shape:
+            raise ValueError(f"plot_gamma_beta: {label!r} has gamma of shape {gamma.shape} "
+                             f"but beta of shape {beta.shape}")
+        ax.scatter(gamma, beta, s=18, alpha=0.8, label=f"{label} ({len(gamma)} units)")
+    ax.plot(1, 0, "kx", ms=10, mew=2, label="start: γ = 1, β = 0")
+    ax.axhline(0, color="grey", lw=0.8), ax.axvline(0, color="grey", lw=0.8)
+    ax.set(xlabel="scale γ (weight)", ylabel="shift β (bias)", title=title)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_running_estimates(curves: Mapping, target=None, ax=None, ylabel: str = "estimate",
+                           title: str = "Running estimates", log: bool = False,
+                           xlabel: str = "training step (batches seen)", steps=None):
+    """One line per estimator against the step, with the quantity it estimates dashed.
+
+    curves: label -> values of shape (T,), the estimate (or its error) after each of T batches.
+    target: None, a number, or values of shape (T,) (a target that moves with training).
+    log: log-scale y axis (for errors that span orders of magnitude).
+    steps: None (1, 2, ..., T) or the T steps at which the values were measured. Notebooks 05-06.
+    """
+    if not isinstance(curves, Mapping) or not curves:
+        raise ValueError("plot_running_estimates: curves must be a non-empty dict label -> (T,)")
+    ax = _ax(ax)
+    for label, values in curves.items():
+        values = _vector(values, "plot_running_estimates", f"curves[{label!r}]")
+        ax.plot(_steps(steps, len(values)), values, label=str(label))
+    if target is not None:
+        if np.ndim(target) == 0:
+            ax.axhline(float(target), color="k", ls="--", lw=1.2, label="target")
+        else:
+            t = _vector(target, "plot_running_estimates", "target")
+            ax.plot(_steps(steps, len(t)), t, "k--", lw=1.2, label="target")
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_derivatives(z, derivatives, ax=None, fraction: float = 0.1):
+    """Local gradients of activations against their input, with their saturated ranges shaded.
+
+    z: inputs, shape (N,), increasing.  derivatives: dict name -> f'(z), each of shape (N,).
+    fraction: a unit counts as saturated where f'(z) < fraction · max f' (the course's 10 %,
+        helpers.training.saturated_fraction); that level is drawn dotted and the saturated
+        ranges of z are shaded in the curve's colour.
+    """
+    z = np.asarray(z, dtype=float)
+    if z.ndim != 1 or not isinstance(derivatives, Mapping) or not derivatives:
+        raise ValueError("plot_derivatives: z must have shape (N,) and derivatives must be a "
+                         "non-empty dict name -> array (N,)")
+    ax = _ax(ax)
+    for name, d in derivatives.items():
+        d = np.asarray(d, dtype=float)
+        if d.shape != z.shape:
+            raise ValueError(f"plot_derivatives: derivatives[{name!r}] has shape {d.shape}, "
+                             f"expected {z.shape} like z")
+        line, = ax.plot(z, d, label=f"{name}'")
+        level = fraction * d.max()
+        ax.axhline(level, color=line.get_color(), ls=":", lw=1,
+                   label=f"{fraction:.0%} of max {name}' = {level:.3g}")
+        ax.fill_between(z, 0, d.max(), where=d < level, color=line.get_color(), alpha=0.08,
+                        lw=0)
+    ax.set(xlabel="input to the activation, z", ylabel="local gradient f'(z)",
+           title="Local gradients (shaded: saturated)")
+    ax.legend(fontsize="small", loc="upper right")
+    return ax
+
+
+def _steps(steps, n: int) -> np.ndarray:
+    """x positions for n values: 1..n, or the given steps (which must number n)."""
+    if steps is None:
+        return np.arange(1, n + 1)
+    steps = _vector(steps, "plot_running_estimates", "steps")
+    if len(steps) != n:
+        raise ValueError(f"plot_running_estimates: steps has {len(steps)} values but a curve "
+                         f"has {n}")
+    return steps

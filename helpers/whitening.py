@@ -11,6 +11,8 @@ Z has covariance I. Batch normalization keeps only the cheap part, a per-feature
   W_zca = U (Λ + εI)^(-1/2) Uᵀ rotates back, so Z stays as close to X as any whitening allows.
 - ``whiten(X, mean, W)``: Z = (X − μ) Wᵀ, i.e. z = W (x − μ) for each sample.
 - ``standardize(X, eps)``: x̂ = (x − μ) / √(σ² + ε) per feature, what batch norm does per batch.
+- ``time_whitening(dims, n)``: wall time of ZCA whitening against standardization as D grows
+  (the one function here that runs in PyTorch, as a network would).
 
 Shapes: N = samples (batch), D = features. Inputs are numpy arrays or anything ``np.asarray``
 accepts (lists, CPU torch tensors); all computation and all results are float64.
@@ -20,9 +22,13 @@ Taught in notebook 03 (whitening) and notebook 04 (standardization).
 
 from __future__ import annotations
 
-import numpy as np
+import time
 
-__all__ = ["covariance", "fit_pca_whitening", "fit_zca_whitening", "whiten", "standardize"]
+import numpy as np
+import torch
+
+__all__ = ["covariance", "fit_pca_whitening", "fit_zca_whitening", "whiten", "standardize",
+           "time_whitening"]
 
 
 def covariance(X) -> np.ndarray:
@@ -111,7 +117,58 @@ def standardize(X, eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return (X - mean) / np.sqrt(var + eps), mean, var
 
 
+def time_whitening(dims, n: int = 1024, repeats: int = 3, eps: float = 1e-5,
+                   seed: int = 0) -> dict[str, np.ndarray]:
+    """Wall time to normalize one batch by ZCA whitening and by per-feature standardization.
+
+    For each D in ``dims`` a batch X ~ N(0, I) of shape (n, D) is ZCA-whitened,
+    Z = (X − μ)(Σ + εI)^(-1/2), O(n·D² + D³), and standardized, x̂ = (x − μ)/√(σ² + ε), O(n·D).
+    Both run in PyTorch (float64), the library a network would use, on one CPU thread: several
+    threads on a busy machine make timings erratic. Each time is the best of ``repeats`` runs.
+
+    dims: feature counts D ≥ 1, e.g. [16, 32, ..., 1024].  n: batch size N ≥ 2.
+    Returns {"ZCA whitening": seconds, "standardization": seconds}, each of shape (len(dims),).
+    Used in notebooks 03 and 04.
+    """
+    dims = [int(d) for d in np.atleast_1d(dims)]
+    if not dims or min(dims) < 1 or int(n) < 2 or int(repeats) < 1:
+        raise ValueError(f"time_whitening: need dims ≥ 1, n ≥ 2 and repeats ≥ 1, got dims={dims}, "
+                         f"n={n}, repeats={repeats}")
+    eps = _check_eps("time_whitening", eps)
+    gen = torch.Generator().manual_seed(int(seed))
+    jobs = {"ZCA whitening": _zca_torch, "standardization": _standardize_torch}
+    times = {name: np.zeros(len(dims)) for name in jobs}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for i, D in enumerate(dims):
+            X = torch.randn(int(n), D, generator=gen, dtype=torch.float64)
+            for name, job in jobs.items():
+                times[name][i] = min(_seconds(job, X, eps) for _ in range(int(repeats)))
+    finally:
+        torch.set_num_threads(threads)
+    return times
+
+
 # --- private helpers ------------------------------------------------------------------------
+
+
+def _seconds(job, X, eps) -> float:
+    start = time.perf_counter()
+    job(X, eps)
+    return time.perf_counter() - start
+
+
+def _zca_torch(X, eps):
+    """ZCA whitening of a torch batch X (N, D), the torch twin of whiten(X, *fit_zca_whitening)."""
+    X_c = X - X.mean(dim=0)
+    lam, U = torch.linalg.eigh(X_c.T @ X_c / X.shape[0])
+    return X_c @ ((U / (lam.clamp(min=0) + eps).sqrt()) @ U.T)
+
+
+def _standardize_torch(X, eps):
+    """Per-feature standardization of a torch batch X (N, D), the twin of standardize(X)[0]."""
+    return (X - X.mean(dim=0)) / (X.var(dim=0, unbiased=False) + eps).sqrt()
 
 
 def _cov(X: np.ndarray) -> np.ndarray:
