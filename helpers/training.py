@@ -83,7 +83,7 @@ def train(model: nn.Module, data=None, *, steps: int = 1000, batch_size: int = 6
           lr: float = 0.1, optimizer: str = "sgd", momentum: float = 0.0,
           weight_decay: float = 0.0, eval_every: int = 50, record_every: int | None = None,
           record_unit: int = 0, probe_size: int = 1000, seed: int = 0, device=None,
-          progress: bool | None = None, label: str = "") -> History:
+          progress: bool | None = None, label: str = "", batches=None) -> History:
     """Train ``model`` with mini-batch SGD (or Adam) and cross-entropy; return its History.
 
     model: any nn.Module mapping (N, D) -> (N, classes); make_mlp's models are recorded per layer.
@@ -96,13 +96,19 @@ def train(model: nn.Module, data=None, *, steps: int = 1000, batch_size: int = 6
     probe_size: how many test images form the fixed probe batch for layer statistics.
     seed: seeds torch (dropout) and the generator that draws the mini-batches.
     progress: show a tqdm bar; None shows it unless the CI or COURSE_NO_PROGRESS variable is set.
+    batches: None draws shuffled mini-batches of ``batch_size``; or an iterable of index tensors
+        (or arrays), one mini-batch of training-set indices per step, e.g. batches of a single
+        class (notebook 06); ``batch_size`` is then unused. It must last for ``steps`` batches.
     """
     _check_train_args(steps, batch_size, lr, eval_every, record_every, probe_size, optimizer)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     xtr, ytr, xte, yte = _as_tensors(data, device)
     record_every = record_every or eval_every
     torch.manual_seed(seed)
-    batches = _batches(len(xtr), batch_size, seed, device)
+    if batches is None:
+        batches = _batches(len(xtr), batch_size, seed, device)
+    else:
+        batches = _given_batches(batches, len(xtr), device)
     opt = _make_optimizer(model, optimizer, lr, momentum, weight_decay)
     rec = _Recorder(model, xte[:probe_size], record_unit)
     hist = History(label=label, layer_names=rec.names, activations=rec.kinds, unit=record_unit)
@@ -242,6 +248,22 @@ def _batches(n: int, batch_size: int, seed: int, device):
         perm = torch.randperm(n, generator=gen).to(device)
         for i in range(0, n - batch_size + 1, batch_size):
             yield perm[i:i + batch_size]
+
+
+def _given_batches(batches, n: int, device):
+    """The caller's mini-batches as index tensors on ``device``, checked one by one."""
+    count = 0
+    for idx in batches:
+        idx = torch.as_tensor(idx).to(device)
+        if idx.ndim != 1 or len(idx) == 0 or idx.dtype not in (torch.int64, torch.int32):
+            raise ValueError(f"train: each of batches must be a non-empty 1-D tensor of integer "
+                             f"indices, got dtype {idx.dtype} and shape {tuple(idx.shape)}")
+        if int(idx.min()) < 0 or int(idx.max()) >= n:
+            raise ValueError(f"train: batch {count} has indices outside 0..{n - 1}, the "
+                             f"training set's {n} examples")
+        count += 1
+        yield idx.long()
+    raise ValueError(f"train: batches ran out after {count} mini-batches; give at least `steps`")
 
 
 def _make_optimizer(model, name, lr, momentum, weight_decay):
