@@ -132,22 +132,32 @@ def plot_layer_curves(history: History, quantity: str = "grad_norm", ax=None, lo
 
 def show_digits(x, y=None, n: int = 32, cols: int = 8, ax=None):
     """A grid of the first ``n`` MNIST images x (N, 784), titled with their labels y."""
-    x = np.asarray(x)
-    if x.ndim != 2 or x.shape[1] != 784:
-        raise ValueError(f"show_digits: x must have shape (N, 784), got {x.shape}")
+    x = _images(x, "show_digits")
     n = min(n, len(x))
-    rows = int(np.ceil(n / cols))
-    grid = np.ones((rows * 29 + 1, cols * 29 + 1))
-    for k in range(n):
-        r, c = divmod(k, cols)
-        grid[1 + r * 29:r * 29 + 29, 1 + c * 29:c * 29 + 29] = 1 - x[k].reshape(28, 28)
     ax = _ax(ax)
-    ax.imshow(grid, cmap="gray", vmin=0, vmax=1)
+    ax.imshow(_tile(1 - x[:n], cols, fill=1.0), cmap="gray", vmin=0, vmax=1)
     ax.set_xticks([]), ax.set_yticks([])
     ax.grid(False)
     if y is not None:
         ax.set_title("labels: " + " ".join(str(int(v)) for v in np.asarray(y)[:n]), fontsize=9)
     return ax
+
+
+def _images(x, fname: str) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[1] != 784:
+        raise ValueError(f"{fname}: x must have shape (N, 784), got {x.shape}")
+    return x
+
+
+def _tile(images: np.ndarray, cols: int, fill: float) -> np.ndarray:
+    """Lay out 28×28 images (rows of 784 values) in a grid, one pixel of ``fill`` between them."""
+    rows = int(np.ceil(len(images) / cols))
+    grid = np.full((rows * 29 + 1, cols * 29 + 1), fill)
+    for k, img in enumerate(images):
+        r, c = divmod(k, cols)
+        grid[1 + r * 29:r * 29 + 29, 1 + c * 29:c * 29 + 29] = img.reshape(28, 28)
+    return grid
 
 
 # --- notebooks 03-04: whitening and per-feature normalization ------------------------------
@@ -212,18 +222,11 @@ def show_images(x, n: int = 16, cols: int = 8, ax=None, title: str = ""):
     x: shape (N, 784). Red is positive, blue negative, white zero; each image is divided by the
     99th percentile of its |values| (the few brighter pixels are clipped).
     """
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 2 or x.shape[1] != 784:
-        raise ValueError(f"show_images: x must have shape (N, 784), got {x.shape}")
-    n = min(n, len(x))
-    rows = int(np.ceil(n / cols))
-    grid = np.full((rows * 29 + 1, cols * 29 + 1), np.nan)
-    for k in range(n):
-        r, c = divmod(k, cols)
-        img = x[k] / max(float(np.percentile(np.abs(x[k]), 99)), 1e-12)
-        grid[1 + r * 29:r * 29 + 29, 1 + c * 29:c * 29 + 29] = img.reshape(28, 28)
+    x = _images(x, "show_images")[:n]
+    scale = np.maximum(np.percentile(np.abs(x), 99, axis=1, keepdims=True), 1e-12)
     ax = _ax(ax)
-    ax.imshow(grid, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
+    ax.imshow(_tile(x / scale, cols, fill=np.nan), cmap="RdBu_r", vmin=-1, vmax=1,
+              interpolation="nearest")
     ax.set_xticks([]), ax.set_yticks([])
     ax.grid(False)
     ax.set_title(title, fontsize=10)
