@@ -27,7 +27,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(if $(NO_BROWSER),--no-browser --ip=0.0.0.0,)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(if $(NO_BROWSER),--no-browser --ip=0.0.0.0,) $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
 test: setup
 	$(BIN)/python tools/run_tests.py
