@@ -143,11 +143,16 @@ def show_digits(x, y=None, n: int = 32, cols: int = 8, ax=None):
     return ax
 
 
+def _rows(a, fname: str, width: int, name: str) -> np.ndarray:
+    """``a`` as a float array of shape (N, width), else a ValueError naming ``fname``."""
+    a = np.asarray(a, dtype=float)
+    if a.ndim != 2 or a.shape[1] != width:
+        raise ValueError(f"{fname}: {name} must have shape (N, {width}), got {a.shape}")
+    return a
+
+
 def _images(x, fname: str) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 2 or x.shape[1] != 784:
-        raise ValueError(f"{fname}: x must have shape (N, 784), got {x.shape}")
-    return x
+    return _rows(x, fname, 784, "x")
 
 
 def _tile(images: np.ndarray, cols: int, fill: float) -> np.ndarray:
@@ -343,10 +348,7 @@ def plot_decision_regions(model, x, y, ax=None, title: str = "", lim: float = 3.
 
 
 def _points(X, fname: str) -> np.ndarray:
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"{fname}: points must have shape (N, 2), got {X.shape}")
-    return X
+    return _rows(X, fname, 2, "points")
 
 
 # --- notebooks 01-02: internal covariate shift, saturation and vanishing gradients ---------

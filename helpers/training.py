@@ -130,7 +130,7 @@ def train(model: nn.Module, data=None, *, steps: int = 1000, batch_size: int = 6
         losses.append(loss.item())
     if not hist.diverged:
         evals.append(_evaluate(model, steps, xtr[:probe_size], ytr[:probe_size], xte, yte))
-    hist.steps_done, hist.train_loss, hist.seconds = len(losses), np.array(losses), 0.0
+    hist.steps_done, hist.train_loss = len(losses), np.array(losses)
     _fill_evals(hist, evals)
     rec.fill(hist)
     hist.seconds = time.perf_counter() - start
