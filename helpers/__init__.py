@@ -1,15 +1,19 @@
 """Helper package for the course *Internal Covariate Shift and Batch Normalization*.
 
-One module per idea; a notebook imports from the module named for what it needs:
+One module per idea; a notebook imports from the module named for what it needs. Dependencies
+point one way, from the top of this list to the bottom (a module imports only modules above it):
 
-- ``helpers.environment``   setup(): seeds, plot theme, device
-- ``helpers.data``          load_mnist() and small seeded synthetic data sets
-- ``helpers.models``        make_mlp(): MLPs of any depth, activation and normalization
-- ``helpers.training``      train(): small experiments with a recorded History
-- ``helpers.plots``         figure helpers (each takes ``ax=None`` and returns the axes)
 - ``helpers.checks``        claim(), check_close(), rel_error(), numerical_gradient()
-- ``helpers.whitening``     PCA and ZCA whitening, per-feature standardization (notebooks 03-04)
-- ``helpers.normalization`` batch normalization in numpy and torch (notebooks 05-06)
+- ``helpers.environment``   setup(): seeds, plot theme, device; seeded() for helpers' own seeds
+- ``helpers.data``          load_mnist(), small seeded synthetic sets, class_batches()
+- ``helpers.history``       History: what one training run measured (numpy only)
+- ``helpers.models``        make_mlp(): MLPs of any depth, activation and normalization
+- ``helpers.measurements``  layer_inputs(), saturated_fraction(), histogram_shift(), ...
+- ``helpers.training``      train(): small experiments, returning a recorded History
+- ``helpers.plots``         the figures several notebooks share (each takes ``ax=None``)
+- ``helpers.whitening``     PCA and ZCA whitening, per-feature standardization
+- ``helpers.normalization`` batch normalization in numpy and torch, batch renormalization
+- ``helpers.inference``     precise BN (population statistics) and folding BN into Linear
 """
 
 __version__ = "0.1.0"

@@ -5,6 +5,7 @@
   its SHA-256 is verified on every load.
 - ``correlated_gaussians``, ``two_gaussians``: seeded synthetic data for notebooks 03-04.
 - ``circle_task``: the seeded 2-D task of notebook 04 (inside / outside a circle), reused in 05.
+- ``class_batches``: a sampler of non-i.i.d. mini-batches (one or a few classes each), notebook 06.
 
 Taught in notebook 00.
 """
@@ -124,3 +125,39 @@ def circle_task(n_train: int = 2000, n_test: int = 1000, seed: int = 0
     y = (np.sum(x**2, axis=1) < 2 * np.log(2)).astype(np.int64)
     x = x.astype(np.float32)
     return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+
+
+def class_batches(labels, batch_size: int, classes_per_batch: int = 1, seed: int = 0):
+    """Endless non-i.i.d. mini-batches: each one drawn from ``classes_per_batch`` random classes.
+
+    Every batch picks its classes at random (uniformly, without repetition), then splits
+    batch_size as evenly as possible among them; each class's examples are visited in a seeded
+    shuffled order, reshuffled when used up (no example twice in a batch unless its class is
+    smaller than its share). labels: (N,) integer class labels (array or tensor).
+    Yields int64 index arrays of shape (batch_size,), for ``train(..., batches=...)``.
+    Taught in notebook 06.
+    """
+    labels = np.asarray(labels.cpu() if hasattr(labels, "cpu") else labels)  # tensors too
+    classes = np.unique(labels)
+    if not isinstance(classes_per_batch, int) or not 1 <= classes_per_batch <= len(classes):
+        raise ValueError(f"class_batches: classes_per_batch must be an integer in "
+                         f"[1, {len(classes)}], got {classes_per_batch!r}")
+    if not isinstance(batch_size, int) or batch_size < classes_per_batch:
+        raise ValueError(f"class_batches: batch_size must be an integer ≥ classes_per_batch "
+                         f"({classes_per_batch}), got {batch_size!r}")
+    rng = np.random.default_rng(seed)
+    pools = {c: np.flatnonzero(labels == c) for c in classes}
+    order = {c: rng.permutation(p) for c, p in pools.items()}
+    while True:
+        chosen = rng.choice(classes, size=classes_per_batch, replace=False)
+        counts = np.diff(np.linspace(0, batch_size, classes_per_batch + 1).round().astype(int))
+        parts = []
+        for c, k in zip(chosen, counts):
+            while len(order[c]) < k:  # next pass over the class; no repeats within a batch
+                fresh = rng.permutation(pools[c])
+                if len(pools[c]) >= k:
+                    fresh = fresh[~np.isin(fresh, order[c])]
+                order[c] = np.concatenate([order[c], fresh])
+            parts.append(order[c][:k])
+            order[c] = order[c][k:]
+        yield np.concatenate(parts).astype(np.int64)

@@ -7,7 +7,7 @@ Each hidden block is Linear -> [norm] -> activation -> [dropout]; the output lay
 Linear (the loss applies the softmax). When a normalization layer follows a Linear layer, that
 Linear layer has no bias: the normalization's shift β makes it redundant (notebook 05).
 
-Taught in notebook 00; the norm and init options are the subject of notebooks 01-10.
+Taught in notebook 00; the norm and init options are the subject of the notebooks after it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
+
+from helpers.environment import seeded
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
 NORMS: dict[str, Callable[[int], nn.Module]] = {
@@ -37,13 +39,16 @@ def make_mlp(sizes: Sequence[int], activation: str = "relu",
     dropout: probability in [0, 1) of a Dropout after each hidden activation (0 = none).
     init_std: None keeps PyTorch's default init; a float draws every weight from N(0, init_std²)
         and sets biases to zero.
-    seed: if given, the weights are drawn from torch.manual_seed(seed).
+    seed: if given, the weights are drawn from a generator of their own seeded with it (the
+        same network for the same seed; the global random state is left as it was). None draws
+        from torch's global generator, which ``setup(SEED)`` seeded.
     Returns nn.Sequential with named layers linear1, norm1, act1, drop1, ..., out.
     """
     sizes = _check_sizes(sizes)
     make_act, make_norm = _check_options(activation, norm, dropout, init_std)
     if seed is not None:
-        torch.manual_seed(seed)
+        with seeded(seed):
+            return make_mlp(sizes, activation, norm, dropout, init_std, seed=None)
     layers: dict[str, nn.Module] = {}
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-2], sizes[1:-1]), start=1):
         layers[f"linear{i}"] = nn.Linear(fan_in, fan_out, bias=make_norm is None)

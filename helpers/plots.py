@@ -1,9 +1,15 @@
-"""Figure helpers in the course's one style. Each takes ``ax=None`` and returns the axes.
+"""The figures several notebooks share, in the course's one style.
 
-They never call plt.show(): the notebook does, so a learner sees where a figure ends.
-A diverged run is drawn up to its last finite value and marked with an ✕ and "(diverged)".
+- training runs (a History): plot_accuracy, plot_loss, plot_percentiles, plot_unit_medians,
+  plot_layer_curves
+- one number per layer, per step or per size: plot_by_layer, plot_running_estimates, plot_loglog
+- data: show_digits, show_images, plot_points_2d, plot_covariance, plot_decision_regions
 
-Taught in notebook 00.
+Each takes ``ax=None`` and returns the axes; none calls plt.show(): the notebook does, so a
+learner sees where a figure ends. A diverged run is drawn up to its last finite value and
+marked with an ✕ and "(diverged)". Plots read a History (helpers.history); they never import the
+trainer. A figure drawn once lives in its notebook or with the idea it shows (e.g.
+helpers.whitening). Taught in notebook 00.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers.training import PERCENTILES, History
+from helpers.history import PERCENTILES, History
 
 PCT_STYLES = {15: ":", 50: "-", 85: "--"}
 
@@ -125,7 +131,8 @@ def plot_layer_curves(history: History, quantity: str = "grad_norm", ax=None, lo
         ax.plot(history.record_steps, values[:, i], color=colors[i], label=name)
     if log and quantity == "grad_norm":
         ax.set_yscale("log")
-    ax.set(xlabel="training step", ylabel=labels[quantity], title=f"{history.label}: {quantity}")
+    ax.set(xlabel="training step", ylabel=labels[quantity],
+           title=f"{history.label}: {labels[quantity]}")
     ax.legend(fontsize="small", ncol=2)
     return ax
 
@@ -163,9 +170,6 @@ def _tile(images: np.ndarray, cols: int, fill: float) -> np.ndarray:
         r, c = divmod(k, cols)
         grid[1 + r * 29:r * 29 + 29, 1 + c * 29:c * 29 + 29] = img.reshape(28, 28)
     return grid
-
-
-# --- notebooks 03-04: whitening and per-feature normalization ------------------------------
 
 
 def plot_points_2d(X, ax=None, title: str = "", color=None, lim: float | None = None,
@@ -238,25 +242,6 @@ def show_images(x, n: int = 16, cols: int = 8, ax=None, title: str = ""):
     return ax
 
 
-def plot_convergence(runs: Mapping, ax=None, title: str = "Gradient descent"):
-    """Excess loss L(w_t) − L(w*) against the step, log scale; a diverged run ends in an ✕.
-
-    runs: label -> (gaps, diverged_at): gaps the finite excess losses recorded, shape (T,),
-    diverged_at the step at which the run was stopped as diverged, or None.
-    """
-    ax = _ax(ax)
-    for label, (gaps, diverged_at) in runs.items():
-        gaps = np.maximum(np.asarray(gaps, dtype=float), 1e-300)
-        name = f"{label} (diverged at step {diverged_at})" if diverged_at is not None else label
-        line, = ax.plot(np.arange(len(gaps)), gaps, label=name)
-        if diverged_at is not None and len(gaps):
-            ax.plot(len(gaps) - 1, gaps[-1], "x", color=line.get_color(), ms=10, mew=2)
-    ax.set_yscale("log")
-    ax.set(xlabel="gradient-descent step", ylabel="excess loss L(w) − L(w*)", title=title)
-    ax.legend(fontsize="small")
-    return ax
-
-
 def plot_loglog(x, curves: Mapping, ax=None, xlabel: str = "", ylabel: str = "",
                 title: str = "", fit_from: float | None = None, styles: Mapping | None = None):
     """Curves on log-log axes; with ``fit_from`` each legend entry gives its fitted slope.
@@ -279,43 +264,6 @@ def plot_loglog(x, curves: Mapping, ax=None, xlabel: str = "", ylabel: str = "",
     ax.set_xscale("log"), ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.legend(fontsize="small")
-    return ax
-
-
-def plot_agreement(batch_sizes, agreement: Mapping, ax=None,
-                   title: str = "Agreement between two mini-batches"):
-    """Mean per-unit correlation of two batches' normalized outputs against the batch size.
-
-    batch_sizes: shape (K,).  agreement: label -> correlations of shape (K,).
-    """
-    ax = _ax(ax)
-    for label, values in agreement.items():
-        ax.plot(batch_sizes, values, "o-", label=label)
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(batch_sizes, [str(int(m)) for m in batch_sizes])
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.set(xlabel="mini-batch size m", ylabel="mean correlation per unit", ylim=(-0.1, 1.05),
-           title=title)
-    ax.legend(fontsize="small")
-    return ax
-
-
-def plot_sigmoid_range(ax=None, half_width: float = 1.0):
-    """The sigmoid, its tangent at 0, and the N(0, 1) density of a standardized input.
-
-    The band |t| ≤ half_width is shaded: there the sigmoid is close to its tangent 1/2 + t/4.
-    """
-    ax = _ax(ax)
-    t = np.linspace(-5, 5, 401)
-    ax.plot(t, 1 / (1 + np.exp(-t)), label="sigmoid σ(t)")
-    ax.plot(t, 0.5 + t / 4, "--", label="tangent 1/2 + t/4")
-    ax.fill_between(t, 0, np.exp(-t**2 / 2) / np.sqrt(2 * np.pi), color="grey", alpha=0.3,
-                    label="density of N(0, 1)")
-    ax.axvspan(-half_width, half_width, color="C2", alpha=0.12,
-               label=f"near-linear range |t| ≤ {half_width:g}")
-    ax.set(xlim=(-5, 5), ylim=(-0.05, 1.05), xlabel="input t of the sigmoid",
-           ylabel="σ(t)  /  density", title="A standardized input meets the sigmoid")
-    ax.legend(fontsize="small", loc="upper left")
     return ax
 
 
@@ -351,9 +299,6 @@ def _points(X, fname: str) -> np.ndarray:
     return _rows(X, fname, 2, "points")
 
 
-# --- notebooks 01-02: internal covariate shift, saturation and vanishing gradients ---------
-
-
 def plot_by_layer(values, ax=None, ylabel: str = "", title: str = "", log: bool = False,
                   xlabel: str = "layer (1 = bottom)"):
     """One line per run across layers 1..L of a per-layer number (a shift, a gradient norm...).
@@ -380,9 +325,6 @@ def plot_by_layer(values, ax=None, ylabel: str = "", title: str = "", log: bool 
     return ax
 
 
-# --- notebooks 05-06: the batch-norm layer and its inference-time statistics ---------------
-
-
 def _vector(v, fname: str, name: str) -> np.ndarray:
     """A 1-D float array from a numpy array, a list or a torch tensor (detached, on the CPU)."""
     if hasattr(v, "detach"):
@@ -391,31 +333,6 @@ def _vector(v, fname: str, name: str) -> np.ndarray:
     if v.ndim != 1:
         raise ValueError(f"{fname}: {name} must have shape (D,) or (T,), got {v.shape}")
     return v
-
-
-def plot_gamma_beta(params: Mapping, ax=None,
-                    title: str = "Learned γ and β, one point per unit"):
-    """Each unit's learned scale γ against its shift β, one colour per layer.
-
-    params: label -> (gamma, beta), both of shape (D,) (numpy arrays or tensors), e.g.
-        {"layer 1": (bn.weight, bn.bias)}. The starting point γ = 1, β = 0 is marked with a
-        cross: units far from it learned to undo part of the standardization (notebook 05).
-    """
-    if not isinstance(params, Mapping) or not params:
-        raise ValueError("plot_gamma_beta: params must be a non-empty dict label -> (gamma, beta)")
-    ax = _ax(ax)
-    for label, (gamma, beta) in params.items():
-        gamma = _vector(gamma, "plot_gamma_beta", f"gamma of {label!r}")
-        beta = _vector(beta, "plot_gamma_beta", f"beta of {label!r}")
-        if gamma.shape != beta.shape:
-            raise ValueError(f"plot_gamma_beta: {label!r} has gamma of shape {gamma.shape} "
-                             f"but beta of shape {beta.shape}")
-        ax.scatter(gamma, beta, s=18, alpha=0.8, label=f"{label} ({len(gamma)} units)")
-    ax.plot(1, 0, "kx", ms=10, mew=2, label="start: γ = 1, β = 0")
-    ax.axhline(0, color="grey", lw=0.8), ax.axvline(0, color="grey", lw=0.8)
-    ax.set(xlabel="scale γ (weight)", ylabel="shift β (bias)", title=title)
-    ax.legend(fontsize="small")
-    return ax
 
 
 def plot_running_estimates(curves: Mapping, target=None, ax=None, ylabel: str = "estimate",
@@ -444,36 +361,6 @@ def plot_running_estimates(curves: Mapping, target=None, ax=None, ylabel: str = 
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.legend(fontsize="small")
-    return ax
-
-
-def plot_derivatives(z, derivatives, ax=None, fraction: float = 0.1):
-    """Local gradients of activations against their input, with their saturated ranges shaded.
-
-    z: inputs, shape (N,), increasing.  derivatives: dict name -> f'(z), each of shape (N,).
-    fraction: a unit counts as saturated where f'(z) < fraction · max f' (the course's 10 %,
-        helpers.training.saturated_fraction); that level is drawn dotted and the saturated
-        ranges of z are shaded in the curve's colour.
-    """
-    z = np.asarray(z, dtype=float)
-    if z.ndim != 1 or not isinstance(derivatives, Mapping) or not derivatives:
-        raise ValueError("plot_derivatives: z must have shape (N,) and derivatives must be a "
-                         "non-empty dict name -> array (N,)")
-    ax = _ax(ax)
-    for name, d in derivatives.items():
-        d = np.asarray(d, dtype=float)
-        if d.shape != z.shape:
-            raise ValueError(f"plot_derivatives: derivatives[{name!r}] has shape {d.shape}, "
-                             f"expected {z.shape} like z")
-        line, = ax.plot(z, d, label=f"{name}'")
-        level = fraction * d.max()
-        ax.axhline(level, color=line.get_color(), ls=":", lw=1,
-                   label=f"{fraction:.0%} of max {name}' = {level:.3g}")
-        ax.fill_between(z, 0, d.max(), where=d < level, color=line.get_color(), alpha=0.08,
-                        lw=0)
-    ax.set(xlabel="input to the activation, z", ylabel="local gradient f'(z)",
-           title="Local gradients (shaded: saturated)")
-    ax.legend(fontsize="small", loc="upper right")
     return ax
 
 

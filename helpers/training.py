@@ -20,63 +20,18 @@ Taught in notebook 00.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 
 from helpers.data import load_mnist
+from helpers.environment import seeded
+from helpers.history import History
+from helpers.measurements import layer_inputs, layer_stats
 from helpers.models import activation_name, hidden_activations, linear_layers
-
-PERCENTILES = (15, 50, 85)
-SATURATION_FRACTION = 0.1  # saturated: local gradient below 10 % of the activation's maximum
-
-
-@dataclass
-class History:
-    """Everything ``train`` measured. T = recorded steps, L = hidden layers, E = evaluations."""
-
-    label: str = ""
-    steps_done: int = 0
-    train_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (steps_done,)
-    eval_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # (E,)
-    test_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (E,)
-    test_accuracy: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (E,)
-    train_accuracy: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (E,)
-    record_steps: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # (T,)
-    layer_names: list[str] = field(default_factory=list)  # (L,) e.g. "act3"
-    activations: list[str] = field(default_factory=list)  # (L,) "sigmoid" / "tanh" / "relu"
-    unit: int = 0  # the unit whose percentiles are in unit_percentiles
-    pre_mean: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, L)
-    pre_std: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, L)
-    pre_percentiles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3)))  # (T, L, 3)
-    unit_percentiles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3)))  # (T, L, 3)
-    unit_medians: list[np.ndarray] = field(default_factory=list)  # L arrays of (T, width_l)
-    saturated: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, L); NaN: ReLU
-    grad_norm: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, L + 1)
-    diverged: bool = False
-    diverged_at: int | None = None  # the step whose loss was not finite
-    seconds: float = 0.0
-
-    @property
-    def final_test_accuracy(self) -> float:
-        """Test accuracy at the last evaluation (NaN if none ran)."""
-        return float(self.test_accuracy[-1]) if len(self.test_accuracy) else float("nan")
-
-    def steps_to_accuracy(self, threshold: float) -> int | None:
-        """First evaluated step whose test accuracy is ≥ threshold; None if never reached."""
-        hit = np.flatnonzero(self.test_accuracy >= threshold)
-        return int(self.eval_steps[hit[0]]) if len(hit) else None
-
-    def summary(self) -> str:
-        """One line: label, steps, final test accuracy, divergence."""
-        state = f"DIVERGED at step {self.diverged_at}" if self.diverged else "finished"
-        return (f"{self.label or 'run'}: {state} after {self.steps_done} steps, final test "
-                f"accuracy {self.final_test_accuracy:.3f} ({self.seconds:.1f} s)")
 
 
 def train(model: nn.Module, data=None, *, steps: int = 1000, batch_size: int = 60,
@@ -87,15 +42,18 @@ def train(model: nn.Module, data=None, *, steps: int = 1000, batch_size: int = 6
     """Train ``model`` with mini-batch SGD (or Adam) and cross-entropy; return its History.
 
     model: any nn.Module mapping (N, D) -> (N, classes); make_mlp's models are recorded per layer.
-    data: (x_train, y_train, x_test, y_test) as numpy arrays or tensors; None loads MNIST.
+    data: (x_train, y_train, x_test, y_test) as numpy arrays or tensors. The default, None,
+        means the course's MNIST digits: load_mnist("train") and load_mnist("test").
     steps, batch_size, lr: number of updates, mini-batch size, learning rate.
     optimizer: "sgd" (with ``momentum``) or "adam". weight_decay: L2 penalty.
     eval_every / record_every: evaluate / record layer statistics every so many steps
         (record_every defaults to eval_every); both also happen at step 0.
     record_unit: which unit of each hidden layer gets its own percentiles.
     probe_size: how many test images form the fixed probe batch for layer statistics.
-    seed: seeds torch (dropout) and the generator that draws the mini-batches.
-    progress: show a tqdm bar; None shows it unless the CI or COURSE_NO_PROGRESS variable is set.
+    seed: seeds the mini-batch order and torch's random numbers during training (dropout), in
+        a generator of its own: the global random state is the same afterwards as before.
+    progress: a tqdm bar; None shows it unless the environment variable TQDM_DISABLE is set
+        (the tests and `make execute` set it), True or False to choose.
     batches: None draws shuffled mini-batches of ``batch_size``; or an iterable of index tensors
         (or arrays), one mini-batch of training-set indices per step, e.g. batches of a single
         class (notebook 06); ``batch_size`` is then unused. It must last for ``steps`` batches.
@@ -103,8 +61,6 @@ def train(model: nn.Module, data=None, *, steps: int = 1000, batch_size: int = 6
     _check_train_args(steps, batch_size, lr, eval_every, record_every, probe_size, optimizer)
     device = torch.device(device) if device is not None else next(model.parameters()).device
     xtr, ytr, xte, yte = _as_tensors(data, device)
-    record_every = record_every or eval_every
-    torch.manual_seed(seed)
     if batches is None:
         batches = _batches(len(xtr), batch_size, seed, device)
     else:
@@ -112,11 +68,26 @@ def train(model: nn.Module, data=None, *, steps: int = 1000, batch_size: int = 6
     opt = _make_optimizer(model, optimizer, lr, momentum, weight_decay)
     rec = _Recorder(model, xte[:probe_size], record_unit)
     hist = History(label=label, layer_names=rec.names, activations=rec.kinds, unit=record_unit)
-    losses, evals, start = [], [], time.perf_counter()
+    probe = (xtr[:probe_size], ytr[:probe_size], xte, yte)
+    start = time.perf_counter()
     model.to(device).train()
+    with seeded(seed):
+        losses, evals = _loop(model, opt, rec, hist, xtr, ytr, batches, probe, steps,
+                              eval_every, record_every or eval_every, progress, label)
+    hist.steps_done, hist.train_loss = len(losses), np.array(losses)
+    _fill_evals(hist, evals)
+    rec.fill(hist)
+    hist.seconds = time.perf_counter() - start
+    return hist
+
+
+def _loop(model, opt, rec, hist, xtr, ytr, batches, probe, steps, eval_every, record_every,
+          progress, label):
+    """The training loop: evaluate, step, record; stop at the first non-finite loss."""
+    losses, evals = [], []
     for step in _progress(range(steps), progress, label):
         if step % eval_every == 0:
-            evals.append(_evaluate(model, step, xtr[:probe_size], ytr[:probe_size], xte, yte))
+            evals.append(_evaluate(model, step, *probe))
         idx = next(batches)
         loss = nn.functional.cross_entropy(model(xtr[idx]), ytr[idx])
         if not torch.isfinite(loss):
@@ -129,16 +100,12 @@ def train(model: nn.Module, data=None, *, steps: int = 1000, batch_size: int = 6
         opt.step()
         losses.append(loss.item())
     if not hist.diverged:
-        evals.append(_evaluate(model, steps, xtr[:probe_size], ytr[:probe_size], xte, yte))
-    hist.steps_done, hist.train_loss = len(losses), np.array(losses)
-    _fill_evals(hist, evals)
-    rec.fill(hist)
-    hist.seconds = time.perf_counter() - start
-    return hist
+        evals.append(_evaluate(model, steps, *probe))
+    return losses, evals
 
 
 class _Recorder:
-    """Collects per-layer pre-activation statistics and weight-gradient norms."""
+    """Collects per-layer input statistics (helpers.measurements) and weight-gradient norms."""
 
     def __init__(self, model: nn.Module, probe: torch.Tensor, unit: int):
         self.model, self.probe, self.unit = model, probe, unit
@@ -152,31 +119,25 @@ class _Recorder:
     def record(self, step: int) -> None:
         grads = [float(w.grad.norm()) if w.grad is not None else float("nan")
                  for w in self.weights]
-        inputs = self._pre_activations()
+        inputs = self._layer_inputs()
         self.rows.append({"step": step, "grad": grads,
-                          "layers": [_layer_stats(x, k, self.unit)
-                                     for x, k in zip(inputs, self.kinds)]})
+                          "layers": [layer_stats(z, k, self.unit)
+                                     for z, k in zip(inputs, self.kinds)]})
 
-    def _pre_activations(self) -> list[torch.Tensor]:
+    def _layer_inputs(self) -> list[torch.Tensor]:
         """Forward the probe with batch statistics, no dropout, and no change to any buffer."""
-        captured: list[torch.Tensor] = []
-        hooks = [m.register_forward_hook(lambda _m, inp, _out: captured.append(inp[0].detach()))
-                 for m in self.modules]
         saved = [b.detach().clone() for b in self.model.buffers()]
         try:
             with torch.no_grad():
                 for m in self.model.modules():
                     if isinstance(m, nn.Dropout):
                         m.eval()
-                self.model(self.probe)
+                return layer_inputs(self.model, self.probe, self.modules)
         finally:
-            for h in hooks:
-                h.remove()
             with torch.no_grad():
                 for b, s in zip(self.model.buffers(), saved):
                     b.copy_(s)
             self.model.train()
-        return captured
 
     def fill(self, hist: History) -> None:
         hist.record_steps = np.array([r["step"] for r in self.rows], dtype=int)
@@ -192,36 +153,6 @@ class _Recorder:
         hist.pre_percentiles, hist.unit_percentiles = stack("pct"), stack("unit_pct")
         hist.unit_medians = [np.array([r["layers"][i]["medians"] for r in self.rows])
                              for i in range(n_layers)]
-
-
-def _layer_stats(x: torch.Tensor, kind: str, unit: int) -> dict:
-    """Statistics of one layer's pre-activations x of shape (N, width)."""
-    x = x.float().flatten(1)
-    q = torch.tensor([p / 100 for p in PERCENTILES], device=x.device)
-    return {"mean": float(x.mean()), "std": float(x.std()),
-            "pct": torch.quantile(x.flatten(), q).tolist(),
-            "unit_pct": torch.quantile(x[:, min(unit, x.shape[1] - 1)], q).tolist(),
-            "medians": x.median(dim=0).values.cpu().numpy(),
-            "sat": saturated_fraction(x, kind)}
-
-
-def saturated_fraction(pre_activation: torch.Tensor, activation: str) -> float:
-    """Fraction of entries whose local gradient is below 10 % of the activation's maximum.
-
-    sigmoid: σ'(x) = σ(x)(1 − σ(x)) < 0.1 · 1/4   (|x| > 3.6)
-    tanh:    1 − tanh²(x)          < 0.1 · 1      (|x| > 1.8)
-    relu: NaN (ReLU does not saturate for positive inputs; its zero side is "dead", not saturated).
-    """
-    x = torch.as_tensor(pre_activation)
-    if activation == "sigmoid":
-        s = torch.sigmoid(x)
-        return float((s * (1 - s) < SATURATION_FRACTION * 0.25).float().mean())
-    if activation == "tanh":
-        return float((1 - torch.tanh(x) ** 2 < SATURATION_FRACTION).float().mean())
-    if activation == "relu":
-        return float("nan")
-    raise ValueError(f"saturated_fraction: activation must be 'sigmoid', 'tanh' or 'relu', "
-                     f"got {activation!r}")
 
 
 @torch.no_grad()
@@ -302,15 +233,15 @@ def _check_train_args(steps, batch_size, lr, eval_every, record_every, probe_siz
 
 
 def _progress(iterable, enabled: bool | None, label: str):
-    """A tqdm bar in Jupyter/Colab and terminals; off under CI or COURSE_NO_PROGRESS."""
-    if enabled is None:
-        enabled = not (os.environ.get("CI") or os.environ.get("COURSE_NO_PROGRESS"))
-    if not enabled:
-        return iterable
+    """A tqdm bar (a widget where ipywidgets is installed, as in Colab; text elsewhere).
+
+    enabled None leaves the choice to tqdm, which reads the environment variable TQDM_DISABLE.
+    """
     try:
-        import ipywidgets  # noqa: F401  (tqdm's notebook bar needs it; Colab has it)
+        import ipywidgets  # noqa: F401  (tqdm's notebook bar needs it; without it, a text bar)
         from tqdm.auto import tqdm
     except ImportError:
         from tqdm import tqdm
+    options = {} if enabled is None else {"disable": not enabled}
     return tqdm(iterable, desc=label or "training", file=sys.stdout, mininterval=0.5,
-                leave=True, dynamic_ncols=True)
+                leave=True, dynamic_ncols=True, **options)

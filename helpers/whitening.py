@@ -13,6 +13,8 @@ Z has covariance I. Batch normalization keeps only the cheap part, a per-feature
 - ``standardize(X, eps)``: x̂ = (x − μ) / √(σ² + ε) per feature, what batch norm does per batch.
 - ``time_whitening(dims, n)``: wall time of ZCA whitening against standardization as D grows
   (the one function here that runs in PyTorch, as a network would).
+- ``plot_convergence(runs)``, ``plot_agreement(batch_sizes, agreement)``: notebook 03's two
+  figures of this idea (each takes ``ax=None`` and returns the axes).
 
 Shapes: N = samples (batch), D = features. Inputs are numpy arrays or anything ``np.asarray``
 accepts (lists, CPU torch tensors); all computation and all results are float64.
@@ -23,12 +25,13 @@ Taught in notebook 03 (whitening) and notebook 04 (standardization).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 import numpy as np
 import torch
 
 __all__ = ["covariance", "fit_pca_whitening", "fit_zca_whitening", "whiten", "standardize",
-           "time_whitening"]
+           "time_whitening", "plot_convergence", "plot_agreement"]
 
 
 def covariance(X) -> np.ndarray:
@@ -148,6 +151,54 @@ def time_whitening(dims, n: int = 1024, repeats: int = 3, eps: float = 1e-5,
     finally:
         torch.set_num_threads(threads)
     return times
+
+
+# --- figures of this idea (drawn in notebook 03; matplotlib is imported only when drawing) ---
+
+
+def _new_axes():
+    import matplotlib.pyplot as plt
+
+    return plt.subplots()[1]
+
+
+def plot_convergence(runs: Mapping, ax=None, title: str = "Gradient descent"):
+    """Figure: excess loss L(w_t) − L(w*) per step, log scale; a diverged run ends in an ✕.
+
+    runs: label -> (gaps, diverged_at): gaps the finite excess losses recorded, shape (T,),
+    diverged_at the step at which the run was stopped as diverged, or None. Returns the axes.
+    Notebook 03: gradient descent on raw vs whitened inputs.
+    """
+    ax = ax if ax is not None else _new_axes()
+    for label, (gaps, diverged_at) in runs.items():
+        gaps = np.maximum(np.asarray(gaps, dtype=float), 1e-300)
+        name = f"{label} (diverged at step {diverged_at})" if diverged_at is not None else label
+        line, = ax.plot(np.arange(len(gaps)), gaps, label=name)
+        if diverged_at is not None and len(gaps):
+            ax.plot(len(gaps) - 1, gaps[-1], "x", color=line.get_color(), ms=10, mew=2)
+    ax.set_yscale("log")
+    ax.set(xlabel="gradient-descent step", ylabel="excess loss L(w) − L(w*)", title=title)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_agreement(batch_sizes, agreement: Mapping, ax=None,
+                   title: str = "Agreement between two mini-batches"):
+    """Figure: mean per-unit correlation of two batches' normalized outputs vs batch size.
+
+    batch_sizes: shape (K,).  agreement: label -> correlations of shape (K,). Returns the axes.
+    Notebook 03: whitening estimated from a mini-batch.
+    """
+    ax = ax if ax is not None else _new_axes()
+    for label, values in agreement.items():
+        ax.plot(batch_sizes, values, "o-", label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(batch_sizes, [str(int(m)) for m in batch_sizes])
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set(xlabel="mini-batch size m", ylabel="mean correlation per unit", ylim=(-0.1, 1.05),
+           title=title)
+    ax.legend(fontsize="small")
+    return ax
 
 
 # --- private helpers ------------------------------------------------------------------------

@@ -1,11 +1,22 @@
+"""helpers.data: the MNIST file, the synthetic sets, circle_task and class_batches."""
+
 import hashlib
 import shutil
 
 import numpy as np
 import pytest
+import torch
 
 from helpers import data
-from helpers.data import MNIST_FILE, MNIST_SHA256, correlated_gaussians, load_mnist, two_gaussians
+from helpers.data import (
+    MNIST_FILE,
+    MNIST_SHA256,
+    circle_task,
+    class_batches,
+    correlated_gaussians,
+    load_mnist,
+    two_gaussians,
+)
 
 
 def test_committed_file_matches_recorded_checksum():
@@ -72,3 +83,61 @@ def test_two_gaussians_labels_and_seed():
     np.testing.assert_array_equal(x, two_gaussians(100, seed=3)[0])
     with pytest.raises(ValueError, match="positive integer"):
         two_gaussians(0)
+
+
+def test_circle_task_shapes_types_and_label_rule():
+    x_train, y_train, x_test, y_test = circle_task(n_train=300, n_test=100, seed=3)
+    assert x_train.shape == (300, 2) and x_test.shape == (100, 2)
+    assert x_train.dtype == x_test.dtype == np.float32
+    assert y_train.dtype == y_test.dtype == np.int64
+    for x, y in ((x_train, y_train), (x_test, y_test)):
+        inside = np.sum(x.astype(np.float64) ** 2, axis=1) < 2 * np.log(2)
+        np.testing.assert_array_equal(y, inside.astype(np.int64))
+
+
+def test_circle_task_seeded_and_splits_differ():
+    a, b = circle_task(seed=5), circle_task(seed=5)
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+    assert not np.array_equal(circle_task(seed=6)[0], a[0])
+    assert not np.any(np.all(a[2][:, None, :] == a[0][None, :, :], axis=2))
+
+
+def test_circle_task_classes_balanced_and_label_even_in_x():
+    x, y, _, _ = circle_task(n_train=20000, n_test=1, seed=0)
+    assert abs(y.mean() - 0.5) < 0.02
+    inside_of_minus_x = (np.sum((-x.astype(np.float64)) ** 2, axis=1) < 2 * np.log(2))
+    np.testing.assert_array_equal(y, inside_of_minus_x.astype(np.int64))
+
+
+@pytest.mark.parametrize("kwargs", [{"n_train": 0}, {"n_test": -1}, {"n_train": 2.5},
+                                    {"n_test": True}])
+def test_circle_task_bad_sizes_are_clear_errors(kwargs):
+    with pytest.raises(ValueError, match=r"^circle_task: n_(train|test) must be a positive"):
+        circle_task(**kwargs)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_class_batches_have_k_classes_and_the_right_size(k):
+    labels = np.repeat(np.arange(5), 7)
+    gen = class_batches(labels, batch_size=6, classes_per_batch=k, seed=0)
+    for _ in range(30):
+        idx = next(gen)
+        assert idx.dtype == np.int64 and idx.shape == (6,)
+        assert len(np.unique(labels[idx])) == k
+        assert len(set(idx.tolist())) == 6  # no repeats within a batch
+
+
+def test_class_batches_visit_every_example_and_are_seeded():
+    labels = torch.tensor([0] * 10 + [1] * 10)  # a tensor works too
+    seen = np.concatenate([next(g) for g in [class_batches(labels, 5, seed=3)] for _ in range(40)])
+    assert set(seen.tolist()) == set(range(20))
+    a = [next(class_batches(labels, 5, seed=1)).tolist() for _ in range(2)]
+    assert a[0] == a[1]
+
+
+def test_class_batches_errors():
+    with pytest.raises(ValueError, match="classes_per_batch"):
+        next(class_batches([0, 1, 1], 4, classes_per_batch=3))
+    with pytest.raises(ValueError, match="batch_size"):
+        next(class_batches([0, 1, 1], 1, classes_per_batch=2))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.environment import seed_everything, setup, versions
+from helpers.environment import seed_everything, seeded, setup, versions
 
 
 def test_setup_returns_a_device_and_seeds_everything():
@@ -31,3 +31,18 @@ def test_setup_sets_cpu_threads():
     assert torch.get_num_threads() == 1
     with pytest.raises(ValueError, match="cpu_threads"):
         setup(0, cpu_threads=0)
+
+
+def test_seeded_blocks_repeat_and_leave_the_global_state_alone():
+    torch.manual_seed(5)
+    expected = torch.rand(2)
+    torch.manual_seed(5)
+    with seeded(3):
+        a = torch.randn(4)
+    with seeded(3):
+        b = torch.randn(4)
+    assert torch.equal(a, b)
+    assert torch.equal(torch.rand(2), expected)
+    with pytest.raises(ValueError, match="seed"):
+        with seeded(-1):
+            pass

@@ -1,17 +1,15 @@
-"""helpers.inference: precise BN, folding, non-i.i.d. batches, Batch Renormalization."""
+"""helpers.inference: precise BN and folding, each checked against PyTorch's own utility."""
 
 import copy
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_linear_bn_eval
+from torch.optim.swa_utils import update_bn
 
 from helpers.inference import (
-    BatchRenorm1d,
-    batch_renorm,
     bn_layers,
-    class_batches,
     fold_batchnorm,
     fold_into_linear,
     fold_mlp,
@@ -41,9 +39,8 @@ def test_bn_layers_finds_torch_and_course_modules(norm):
     assert bn_layers(make_mlp([4, 3, 2], "relu")) == []
 
 
-@pytest.mark.parametrize("norm", ["batch", BatchNorm1d])
-def test_precise_bn_is_algorithm_2_for_the_first_layer(norm):
-    net = trained_bn_net(norm)
+def test_precise_bn_is_algorithm_2_for_the_first_layer():
+    net = trained_bn_net()
     x = torch.randn(100, 6, dtype=torch.float64) * 3
     momentum = bn_layers(net)[0].momentum
     precise_bn_(net, x, batch_size=20, seed=1)
@@ -65,7 +62,25 @@ def test_precise_bn_drops_the_partial_batch_and_restores_train_mode():
     assert int(net.norm1.num_batches_tracked) == 2
 
 
+def test_precise_bn_equals_update_bn_with_dropout_off():
+    net = make_mlp([6, 5, 4, 3], "relu", norm="batch", dropout=0.5, seed=0).double()
+    x = torch.randn(60, 6, dtype=torch.float64)
+    ours = precise_bn_(copy.deepcopy(net), x, batch_size=20, seed=2)
+    theirs = copy.deepcopy(net)
+    for m in theirs.modules():
+        if isinstance(m, nn.Dropout):
+            m.p = 0.0
+    perm = torch.randperm(60, generator=torch.Generator().manual_seed(2))
+    update_bn(list(x[perm].split(20)), theirs)
+    for a, b in zip(bn_layers(ours), bn_layers(theirs)):
+        torch.testing.assert_close(a.running_mean, b.running_mean)
+        torch.testing.assert_close(a.running_var, b.running_var)
+    assert ours.drop1.p == 0.5, "the dropout rate is restored"
+
+
 def test_precise_bn_errors():
+    with pytest.raises(ValueError, match="nn.BatchNorm1d"):
+        precise_bn_(trained_bn_net(BatchNorm1d), torch.randn(10, 6, dtype=torch.float64))
     with pytest.raises(ValueError, match="no BN layer"):
         precise_bn_(make_mlp([4, 3, 2], "relu"), torch.randn(10, 4))
     with pytest.raises(ValueError, match="batch_size"):
@@ -86,6 +101,24 @@ def test_fold_batchnorm_equals_eval_mode(affine):
 def test_fold_batchnorm_needs_running_statistics():
     with pytest.raises(ValueError, match="running statistics"):
         fold_batchnorm(nn.BatchNorm1d(3, track_running_stats=False))
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_fold_into_linear_equals_pytorchs_fuse_linear_bn_eval(bias):
+    net = trained_bn_net()
+    linear = nn.Linear(6, 5, bias=bias).double().eval()  # PyTorch's fuses eval-mode pairs only
+    ours, theirs = fold_into_linear(linear, net.norm1), fuse_linear_bn_eval(linear, net.norm1)
+    torch.testing.assert_close(ours.weight, theirs.weight)
+    torch.testing.assert_close(ours.bias, theirs.bias)
+
+
+def test_fold_into_linear_handles_bn_without_affine_parameters():
+    bn = nn.BatchNorm1d(5, affine=False).double()
+    bn.train()(torch.randn(32, 5, dtype=torch.float64) * 2 + 1)
+    linear = nn.Linear(6, 5).double()
+    x = torch.randn(7, 6, dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(fold_into_linear(linear, bn.eval())(x), bn(linear(x)))
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -119,105 +152,3 @@ def test_fold_mlp_leaves_the_original_alone():
     fold_mlp(net)
     for k, v in net.state_dict().items():
         assert torch.equal(v, before[k])
-
-
-@pytest.mark.parametrize("k", [1, 2, 3])
-def test_class_batches_have_k_classes_and_the_right_size(k):
-    labels = np.repeat(np.arange(5), 7)
-    gen = class_batches(labels, batch_size=6, classes_per_batch=k, seed=0)
-    for _ in range(30):
-        idx = next(gen)
-        assert idx.dtype == torch.int64 and idx.shape == (6,)
-        assert len(np.unique(labels[idx.numpy()])) == k
-        assert len(set(idx.tolist())) == 6  # no repeats within a batch
-
-
-def test_class_batches_visit_every_example_and_are_seeded():
-    labels = torch.tensor([0] * 10 + [1] * 10)
-    seen = torch.cat([next(g) for g in [class_batches(labels, 5, seed=3)] for _ in range(40)])
-    assert set(seen.tolist()) == set(range(20))
-    a = [next(class_batches(labels, 5, seed=1)).tolist() for _ in range(2)]
-    assert a[0] == a[1]
-
-
-def test_class_batches_errors():
-    with pytest.raises(ValueError, match="classes_per_batch"):
-        next(class_batches([0, 1, 1], 4, classes_per_batch=3))
-    with pytest.raises(ValueError, match="batch_size"):
-        next(class_batches([0, 1, 1], 1, classes_per_batch=2))
-
-
-def _bn_grad(x, weight, dout):
-    x = x.detach().requires_grad_()
-    out = nn.functional.batch_norm(x, None, None, weight, None, training=True)
-    return out, torch.autograd.grad(out, x, dout)[0]
-
-
-def test_batch_renorm_without_corrections_is_batch_norm():
-    x = (torch.randn(12, 4, dtype=torch.float64) * 2 + 3).requires_grad_()
-    rm, rv = torch.full((4,), -1.0, dtype=torch.float64), torch.full((4,), 5.0, dtype=torch.float64)
-    w = torch.rand(4, dtype=torch.float64) + 0.5
-    dout = torch.randn(12, 4, dtype=torch.float64)
-    out = batch_renorm(x, rm, rv, w, None, training=True, r_max=1.0, d_max=0.0)
-    ref, ref_dx = _bn_grad(x, w, dout)
-    torch.testing.assert_close(out, ref)
-    torch.testing.assert_close(torch.autograd.grad(out, x, dout)[0], ref_dx)
-
-
-def test_batch_renorm_no_gradient_through_r_and_d():
-    x = (torch.randn(12, 4, dtype=torch.float64) * 2 + 3).requires_grad_()
-    rm, rv = torch.zeros(4, dtype=torch.float64), torch.ones(4, dtype=torch.float64)
-    r = (torch.sqrt(x.var(0, unbiased=False) + 1e-5) / torch.sqrt(rv + 1e-5)).clamp(1 / 3, 3)
-    d = ((x.mean(0) - rm) / torch.sqrt(rv + 1e-5)).clamp(-5, 5)
-    dout = torch.randn(12, 4, dtype=torch.float64)
-    out = batch_renorm(x, rm.clone(), rv.clone(), training=True)
-    bn_out, bn_dx = _bn_grad(x, r.detach(), dout)
-    torch.testing.assert_close(out, bn_out + d.detach())
-    torch.testing.assert_close(torch.autograd.grad(out, x, dout)[0], bn_dx)
-
-
-def test_batch_renorm_updates_running_statistics_like_bn():
-    x = torch.randn(10, 3, dtype=torch.float64)
-    rm, rv = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
-    batch_renorm(x, rm, rv, training=True, momentum=0.2)
-    torch.testing.assert_close(rm, 0.2 * x.mean(0))
-    torch.testing.assert_close(rv, 0.8 + 0.2 * x.var(0, unbiased=True))
-
-
-def test_batch_renorm_eval_mode_and_errors():
-    x = torch.randn(5, 3, dtype=torch.float64)
-    rm, rv = torch.randn(3, dtype=torch.float64), torch.rand(3, dtype=torch.float64) + 0.5
-    torch.testing.assert_close(batch_renorm(x, rm, rv), (x - rm) / torch.sqrt(rv + 1e-5))
-    with pytest.raises(ValueError, match="2-D"):
-        batch_renorm(torch.randn(2, 3, 4), rm, rv)
-    with pytest.raises(ValueError, match="at least 2"):
-        batch_renorm(torch.randn(1, 3, dtype=torch.float64), rm, rv, training=True)
-
-
-def test_batch_renorm_module():
-    brn = BatchRenorm1d(4)
-    assert brn.momentum == 0.01 and brn.r_max == 3.0 and "r_max=3.0" in repr(brn)
-    x = torch.randn(16, 4) * 2 + 1
-    brn(x)
-    assert int(brn.num_batches_tracked) == 1
-    ref = BatchNorm1d(4)
-    ref.load_state_dict(brn.state_dict())
-    brn.eval(), ref.eval()
-    torch.testing.assert_close(brn(x), ref(x))  # eval mode is batch norm
-    assert set(brn.state_dict()) == set(nn.BatchNorm1d(4).state_dict())
-    with pytest.raises(ValueError, match="momentum"):
-        BatchRenorm1d(4, momentum=None)
-
-
-def test_batch_renorm_module_trains():
-    torch.manual_seed(0)
-    x = torch.randn(64, 2)
-    y = (x[:, 0] * x[:, 1] > 0).long()
-    net = make_mlp([2, 16, 2], "relu", norm=lambda d: BatchRenorm1d(d, momentum=0.1), seed=0)
-    opt = torch.optim.SGD(net.parameters(), lr=0.2)
-    first = None
-    for _ in range(150):
-        loss = nn.functional.cross_entropy(net(x), y)
-        first = first if first is not None else loss.item()
-        opt.zero_grad(), loss.backward(), opt.step()
-    assert loss.item() < first / 2

@@ -1,9 +1,19 @@
+"""helpers.training.train: the History it records, seeds, divergence, caller-supplied batches."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
+from helpers.history import History
 from helpers.models import make_mlp
-from helpers.training import History, saturated_fraction, train
+from helpers.training import _batches, train
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def toy_data(seed=0, n=300, d=12):
@@ -91,15 +101,75 @@ def test_bad_data_shapes():
         train(net, (x, y))
 
 
-def test_saturated_fraction_thresholds():
-    x = torch.tensor([0.0, 1.0, 3.0, 4.0, -5.0])
-    assert saturated_fraction(x, "sigmoid") == pytest.approx(2 / 5)  # |x| > 3.64
-    assert saturated_fraction(x, "tanh") == pytest.approx(3 / 5)  # |x| > 1.82
-    assert np.isnan(saturated_fraction(x, "relu"))
-    with pytest.raises(ValueError, match="activation"):
-        saturated_fraction(x, "gelu")
-
-
-def test_progress_bar_can_be_shown(capsys):
+def test_progress_bar_can_be_chosen(capsys):
     run(steps=5, progress=True, label="bar")
     assert "bar" in capsys.readouterr().out
+    run(steps=5, progress=False, label="off")
+    assert "off" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("disable, shown", [("1", False), (None, True)])
+def test_progress_bar_follows_tqdm_disable_by_default(disable, shown):
+    code = ("from tests.test_training import run; run(steps=5, label='LABEL')")
+    env = {k: v for k, v in os.environ.items() if k != "TQDM_DISABLE"}
+    if disable:
+        env["TQDM_DISABLE"] = disable
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True)
+    assert ("LABEL" in out.stdout) == shown
+
+
+def test_train_and_make_mlp_leave_the_global_random_state_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    net = make_mlp([12, 16, 2], activation="relu", dropout=0.5, seed=7)
+    train(net, toy_data(), steps=5, batch_size=20, eval_every=5, seed=7)
+    assert torch.equal(torch.rand(3), expected), "a learner's next torch.rand is unchanged"
+
+
+def test_seeded_runs_do_not_depend_on_the_global_state():
+    torch.manual_seed(1)
+    a = run(seed=2, activation="relu")
+    torch.manual_seed(99)
+    b = run(seed=2, activation="relu")
+    np.testing.assert_array_equal(a.train_loss, b.train_loss)
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((100, 5)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    return x[:80], y[:80], x[80:], y[80:]
+
+
+def test_given_batches_equal_to_the_default_give_the_same_run(small_data):
+    runs = []
+    for batches in (None, _batches(80, 10, 3, torch.device("cpu"))):
+        net = make_mlp([5, 4, 2], "relu", norm="batch", seed=0)
+        runs.append(train(net, small_data, steps=15, batch_size=10, eval_every=5, seed=3,
+                          batches=batches))
+    np.testing.assert_array_equal(runs[0].train_loss, runs[1].train_loss)
+    np.testing.assert_array_equal(runs[0].test_accuracy, runs[1].test_accuracy)
+
+
+def test_batches_may_be_arrays_lists_or_tensors_of_any_size(small_data):
+    y = small_data[1]
+    ones, zeros = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    batches = [ones[:8], list(zeros[:3]), torch.as_tensor(ones[8:12], dtype=torch.int32)] * 3
+    h = train(make_mlp([5, 4, 2], "relu", seed=0), small_data, steps=9, eval_every=3,
+              batches=iter(batches))
+    assert h.steps_done == 9 and not h.diverged
+
+
+def test_batches_that_run_out_or_are_malformed_raise(small_data):
+    net = make_mlp([5, 4, 2], "relu", seed=0)
+    with pytest.raises(ValueError, match="ran out after 2"):
+        train(net, small_data, steps=5, batches=[[0, 1], [2, 3]])
+    with pytest.raises(ValueError, match="outside 0..79"):
+        train(net, small_data, steps=2, batches=[[0, 80]])
+    with pytest.raises(ValueError, match="1-D tensor of integer"):
+        train(net, small_data, steps=2, batches=[[0.5, 1.0]])
+    with pytest.raises(ValueError, match="1-D tensor of integer"):
+        train(net, small_data, steps=2, batches=[[]])

@@ -5,16 +5,22 @@ Independent references: torch.linalg.eigh / torch.cov, and an SVD of the centred
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 
 from helpers.checks import rel_error
 from helpers.whitening import (
+    _standardize_torch,
+    _zca_torch,
     covariance,
     fit_pca_whitening,
     fit_zca_whitening,
+    plot_agreement,
+    plot_convergence,
     standardize,
+    time_whitening,
     whiten,
 )
 
@@ -219,3 +225,58 @@ def test_whiten_checks_shapes_against_x(X):
     W_bad[1, 2] = np.nan
     with pytest.raises(ValueError, match=r"whiten: W contains 1 non-finite"):
         whiten(X, mean, W_bad)
+
+
+def test_torch_twins_compute_the_same_as_the_numpy_reference(X):
+    Xt = torch.from_numpy(X)
+    np.testing.assert_allclose(_zca_torch(Xt, 1e-3).numpy(), whiten(X, *fit_zca_whitening(X, 1e-3)),
+                               rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(_standardize_torch(Xt, 1e-3).numpy(), standardize(X, 1e-3)[0],
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_time_whitening_returns_positive_times_per_dimension():
+    times = time_whitening([4, 8, 16], n=64, repeats=2)
+    assert set(times) == {"ZCA whitening", "standardization"}
+    for seconds in times.values():
+        assert seconds.shape == (3,)
+        assert np.all(np.isfinite(seconds)) and np.all(seconds > 0)
+
+
+def test_time_whitening_restores_the_thread_count():
+    before = torch.get_num_threads()
+    time_whitening([4], n=16, repeats=1)
+    assert torch.get_num_threads() == before
+
+
+@pytest.mark.parametrize("kwargs", [{"dims": []}, {"dims": [0, 4]}, {"dims": [4], "n": 1},
+                                    {"dims": [4], "repeats": 0}])
+def test_time_whitening_bad_arguments_are_clear_errors(kwargs):
+    with pytest.raises(ValueError, match=r"^time_whitening: need dims"):
+        time_whitening(**kwargs)
+
+
+def test_time_whitening_checks_eps():
+    with pytest.raises(ValueError, match=r"^time_whitening: eps must be"):
+        time_whitening([4], n=16, eps=-1.0)
+
+
+def test_figures_return_their_axes_with_labels():
+    for call in (lambda ax: plot_convergence({"a": (np.logspace(0, -3, 10), None)}, ax=ax),
+                 lambda ax: plot_agreement([64, 128], {"a": [0.5, 0.9]}, ax=ax)):
+        fig, ax = plt.subplots()
+        assert call(ax) is ax
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+        plt.close(fig)
+
+
+def test_plot_convergence_labels_and_marks_a_diverged_run():
+    fig, ax = plt.subplots()
+    plot_convergence({"ok": (np.logspace(0, -8, 20), None), "bad": (np.logspace(0, 6, 30), 29)},
+                     ax=ax)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "bad (diverged at step 29)" in labels and "ok" in labels
+    markers = [ln for ln in ax.get_lines() if ln.get_marker() == "x"]
+    assert len(markers) == 1 and markers[0].get_xdata()[0] == 29
+    assert all(np.all(np.isfinite(ln.get_ydata())) for ln in ax.get_lines())
+    plt.close(fig)

@@ -1,13 +1,18 @@
-"""Tests for helpers.covariate_shift: layer inputs, histogram shift and median drift."""
+"""helpers.measurements: layer inputs, saturation, layer statistics, histogram shift, drift."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
-from helpers.covariate_shift import histogram_shift, layer_inputs, median_drift
+from helpers.measurements import (
+    histogram_shift,
+    layer_inputs,
+    layer_stats,
+    median_drift,
+    saturated_fraction,
+)
 from helpers.models import make_mlp
 
 
@@ -34,9 +39,35 @@ def test_layer_inputs_after_batch_norm_are_normalized(x):
     assert torch.allclose(inputs[0].var(0, unbiased=False), torch.ones(5), atol=1e-3)
 
 
-def test_layer_inputs_rejects_a_non_sequential(x):
-    with pytest.raises(ValueError, match="nn.Sequential"):
-        layer_inputs(nn.Linear(6, 3), x)
+def test_layer_inputs_of_chosen_modules_and_hooks_removed(x):
+    net = make_mlp([6, 5, 4, 3], activation="relu", seed=0)
+    (z_out,) = layer_inputs(net, x, modules=[net.out])
+    assert torch.allclose(z_out, torch.relu(net.linear2(torch.relu(net.linear1(x)))))
+    assert all(not m._forward_hooks for m in net.modules()), "hooks are removed afterwards"
+
+
+def test_layer_inputs_rejects_a_non_module(x):
+    with pytest.raises(ValueError, match="nn.Module"):
+        layer_inputs(lambda t: t, x)
+
+
+def test_saturated_fraction_thresholds():
+    x = torch.tensor([0.0, 1.0, 3.0, 4.0, -5.0])
+    assert saturated_fraction(x, "sigmoid") == pytest.approx(2 / 5)  # |x| > 3.64
+    assert saturated_fraction(x, "tanh") == pytest.approx(3 / 5)  # |x| > 1.82
+    assert np.isnan(saturated_fraction(x, "relu"))
+    with pytest.raises(ValueError, match="activation"):
+        saturated_fraction(x, "gelu")
+
+
+def test_layer_stats_are_the_recorded_numbers(x):
+    stats = layer_stats(x, "tanh", unit=2)
+    assert stats["mean"] == pytest.approx(float(x.mean()))
+    assert stats["std"] == pytest.approx(float(x.std()))
+    np.testing.assert_allclose(stats["unit_pct"], np.percentile(x[:, 2].numpy(), [15, 50, 85]),
+                               rtol=1e-5)
+    assert stats["medians"].shape == (6,) and stats["pct"][0] <= stats["pct"][2]
+    assert stats["sat"] == saturated_fraction(x, "tanh")
 
 
 def test_histogram_shift_ignores_which_example_moved_where(x):

@@ -1,0 +1,54 @@
+"""Batch normalization in numpy (see-through, explicit backward) and in torch (the one that trains).
+
+Batch normalization standardizes each feature with the statistics of the current mini-batch,
+then scales and shifts it with learned parameters γ (``gamma``, = ``weight``) and β (``beta``,
+= ``bias``):
+
+    mu = mean(x),  var = mean((x - mu)²),  x_hat = (x - mu) / √(var + eps),  out = γ·x_hat + β
+
+The modules, one idea each (the mathematics first, the argument checks last):
+
+- ``batchnorm_numpy``: ``batchnorm_forward(x, running_mean, running_var, gamma, beta,
+  training=False, momentum=0.1, eps=1e-5) -> (out, cache)``, ``batchnorm_backward(dout, cache)``
+  (the simplified closed form) and ``batchnorm_backward_steps(dout, cache)`` (node by node),
+  sharing one ``BatchNormCache`` (notebook 05)
+- ``batchnorm_torch``: ``BatchNormFunction`` (an ``autograd.Function`` with the hand-derived
+  backward), ``batch_norm`` (like ``torch.nn.functional.batch_norm``), ``BatchNorm1d``,
+  ``BatchNorm2d`` (like ``torch.nn``'s; their state dicts load into each other) (notebook 05)
+- ``running_stats``: ``update_running_stats_`` (PyTorch's momentum rule, numpy or torch) and
+  ``scale_and_shift`` (batch norm with fixed statistics as one affine map) (notebook 06)
+- ``batch_renorm``: ``batch_renorm`` and ``BatchRenorm1d``, Batch Renormalization (notebook 06)
+- ``_layout``: which axes the statistics are taken over, for (N, D), (N, C, L), (N, C, H, W)
+- ``_checks``: the argument checks and their error messages
+
+Conventions, as in PyTorch: normalization uses the biased batch variance (divide by M);
+``running_var`` stores the unbiased one (divide by M - 1); the running statistics are updated
+as running = (1 - momentum)·running + momentum·batch.
+Shapes: N = batch, D = features, C = channels, L = length; M = values per feature
+(N for (N, D), N·L for (N, C, L), N·H·W for (N, C, H, W)).
+"""
+
+from .batch_renorm import BatchRenorm1d, batch_renorm
+from .batchnorm_numpy import (
+    BatchNormCache,
+    batchnorm_backward,
+    batchnorm_backward_steps,
+    batchnorm_forward,
+)
+from .batchnorm_torch import BatchNorm1d, BatchNorm2d, BatchNormFunction, batch_norm
+from .running_stats import scale_and_shift, update_running_stats_
+
+__all__ = [
+    "batchnorm_forward",
+    "batchnorm_backward",
+    "batchnorm_backward_steps",
+    "BatchNormCache",
+    "BatchNormFunction",
+    "batch_norm",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "update_running_stats_",
+    "scale_and_shift",
+    "batch_renorm",
+    "BatchRenorm1d",
+]
