@@ -10,7 +10,7 @@ import matplotlib
 import torch
 
 matplotlib.use("Agg")
-os.environ.setdefault("COURSE_NO_PROGRESS", "1")
+os.environ.setdefault("TQDM_DISABLE", "1")  # read by tqdm when it is first imported
 torch.set_num_threads(1)  # as helpers.environment.setup does: small nets, shared cores
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,11 +4,13 @@
     python tools/execute_notebooks.py notebooks/01_*.ipynb  - just these
 
 Prints a table of each notebook's wall time and the total. Stops at the first failing notebook
-(the failing notebook is not overwritten).
+(the failing notebook is not overwritten). Progress bars are off in the saved outputs
+(TQDM_DISABLE=1 in the kernel's environment); a learner running the notebook still sees them.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,6 +35,7 @@ def execute(path: Path) -> float:
 
 
 def main(args: list[str]) -> None:
+    os.environ["TQDM_DISABLE"] = "1"  # the kernels inherit it: no progress-bar debris
     paths = [Path(a).resolve() for a in args] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     rows = []
     for path in paths:

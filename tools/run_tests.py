@@ -3,8 +3,9 @@
     python tools/run_tests.py [extra pytest arguments]
 
 1. ruff over helpers/, tests/, tools/, data/ and the notebooks;
-2. pytest: the unit tests in tests/ and nbval over every notebook (settings in pyproject.toml).
-Exits non-zero if either fails.
+2. pytest: the unit tests in tests/ and nbval over every notebook (settings in pyproject.toml),
+   spread over every CPU core by pytest-xdist (each notebook stays whole on one worker).
+Exits non-zero if either fails. Progress bars are off (TQDM_DISABLE=1).
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(extra: list[str]) -> int:
-    env = dict(os.environ, COURSE_NO_PROGRESS="1", MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    env = dict(os.environ, TQDM_DISABLE="1", MPLBACKEND="Agg", PYTHONHASHSEED="0")
     lint = [sys.executable, "-m", "ruff", "check", "helpers", "tests", "tools", "data",
             "notebooks"]
     print("$ " + " ".join(lint[2:]), flush=True)
     if subprocess.run(lint, cwd=ROOT, env=env).returncode != 0:
         return 1
-    tests = [sys.executable, "-m", "pytest", *extra]
+    tests = [sys.executable, "-m", "pytest", "-n", "auto", "--dist", "loadfile", *extra]
     print("$ " + " ".join(tests[2:]), flush=True)
     return subprocess.run(tests, cwd=ROOT, env=env).returncode
 
