@@ -1,7 +1,8 @@
-"""MLPs of any depth and width, with a choice of activation, normalization, dropout and init.
+"""The course's networks: MLPs of any depth and width, and a small convolutional network.
 
-    from helpers.models import make_mlp
+    from helpers.models import make_mlp, make_cnn
     net = make_mlp([784, 100, 100, 100, 10], activation="sigmoid", norm="batch", init_std=0.1)
+    cnn = make_cnn(channels=(8, 16), norm="batch")     # takes the same (N, 784) rows
 
 Each hidden block is Linear -> [norm] -> activation -> [dropout]; the output layer is a plain
 Linear (the loss applies the softmax). When a normalization layer follows a Linear layer, that
@@ -20,6 +21,7 @@ from torch import nn
 from helpers.environment import seeded
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
+NORMS_2D: dict[str, Callable[[int], nn.Module]] = {"batch": nn.BatchNorm2d}
 NORMS: dict[str, Callable[[int], nn.Module]] = {
     "batch": nn.BatchNorm1d,
     "standardize": lambda d: nn.BatchNorm1d(d, affine=False),  # no learnable γ, β (notebook 04)
@@ -63,6 +65,44 @@ def make_mlp(sizes: Sequence[int], activation: str = "relu",
         net.add_module(name, layer)
     if init_std is not None:
         init_normal_(net, init_std)
+    return net
+
+
+def make_cnn(channels: Sequence[int] = (8, 16), activation: str = "relu",
+             norm: str | Callable[[int], nn.Module] | None = None, classes: int = 10,
+             seed: int | None = None) -> nn.Sequential:
+    """A small convolutional network for 28×28 digits, fed the same (N, 784) rows as the MLPs.
+
+    Each block is Conv2d(3×3, padding 1) -> [norm] -> activation -> MaxPool2d(2), one block per
+    entry of ``channels``; then Flatten and one Linear layer to ``classes`` outputs.
+    channels: output channels of each block, e.g. (8, 16): 28×28 -> 14×14 -> 7×7.
+    activation: "sigmoid", "tanh" or "relu".
+    norm: None, "batch" (nn.BatchNorm2d) or any callable num_channels -> nn.Module (e.g.
+        ``lambda c: nn.GroupNorm(4, c)``); a convolution followed by a norm has no bias.
+    seed: as in ``make_mlp``: its own generator, the global random state left alone.
+    Returns nn.Sequential with named layers unflatten, conv1, norm1, act1, pool1, ..., flatten,
+    out. Taught in notebook 07.
+    """
+    channels = _check_sizes([1, *channels, classes])[1:-1]
+    if isinstance(norm, str) and norm not in NORMS_2D:
+        raise ValueError(f"make_cnn: norm must be None, one of {list(NORMS_2D)} or a callable "
+                         f"num_channels -> module, got {norm!r}")
+    make_act, _ = _check_options(activation, None, 0.0, None)
+    make_norm = NORMS_2D[norm] if isinstance(norm, str) else norm
+    if seed is not None:
+        with seeded(seed):
+            return make_cnn(channels, activation, norm, classes, seed=None)
+    net = nn.Sequential()
+    net.add_module("unflatten", nn.Unflatten(1, (1, 28, 28)))
+    for i, (c_in, c_out) in enumerate(zip([1, *channels[:-1]], channels), start=1):
+        net.add_module(f"conv{i}", nn.Conv2d(c_in, c_out, 3, padding=1, bias=make_norm is None))
+        if make_norm is not None:
+            net.add_module(f"norm{i}", make_norm(c_out))
+        net.add_module(f"act{i}", make_act())
+        net.add_module(f"pool{i}", nn.MaxPool2d(2))
+    side = 28 // 2 ** len(channels)
+    net.add_module("flatten", nn.Flatten())
+    net.add_module("out", nn.Linear(channels[-1] * side * side, classes))
     return net
 
 

@@ -2,7 +2,13 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.models import activation_name, hidden_activations, linear_layers, make_mlp
+from helpers.models import (
+    activation_name,
+    hidden_activations,
+    linear_layers,
+    make_cnn,
+    make_mlp,
+)
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
@@ -54,3 +60,22 @@ def test_bad_arguments_say_what_is_wrong(kwargs, message):
 def test_activation_name_rejects_other_modules():
     with pytest.raises(ValueError, match="not one of"):
         activation_name(nn.GELU())
+
+
+@pytest.mark.parametrize("norm", [None, "batch", lambda c: nn.GroupNorm(2, c)])
+def test_make_cnn_takes_mnist_rows_and_names_its_layers(norm):
+    net = make_cnn(channels=(4, 8), norm=norm, seed=0)
+    assert net(torch.zeros(3, 784)).shape == (3, 10)
+    names = [n for n, _ in net.named_children()]
+    assert names[:2] == ["unflatten", "conv1"] and names[-2:] == ["flatten", "out"]
+    assert (net.conv1.bias is None) == (norm is not None)
+    assert len(hidden_activations(net)) == 2
+
+
+def test_make_cnn_is_seeded_and_checks_its_arguments():
+    a, b = make_cnn(seed=3), make_cnn(seed=3)
+    assert torch.equal(a.conv1.weight, b.conv1.weight)
+    with pytest.raises(ValueError, match="norm"):
+        make_cnn(norm="layer")
+    with pytest.raises(ValueError, match="activation"):
+        make_cnn(activation="gelu")
