@@ -5,6 +5,8 @@
 #   make execute  re-run every notebook top to bottom and save its outputs (NB=path for one)
 #   make student  write student versions (solutions removed) to student/
 #   make sync     write tools/course.py's repository URL into bootstraps and badges
+#   make site     build the readable website from the committed notebooks into site/
+#   make release-check   fail while the repository URL is still the placeholder
 # Optional: PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple"
 # for a CPU-only torch wheel on Linux machines whose default torch is the large CUDA build.
 
@@ -15,7 +17,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 PIP_ARGS ?=
 
-.PHONY: setup lab test execute student sync clean
+.PHONY: setup lab test execute student sync site release-check clean
 
 setup: $(STAMP)
 
@@ -41,5 +43,11 @@ student: setup
 sync: setup
 	$(BIN)/python tools/sync_course.py
 
+site: setup
+	$(BIN)/python tools/build_site.py
+
+release-check: setup
+	$(BIN)/python tools/release_check.py
+
 clean:
-	rm -rf $(VENV) student .pytest_cache .ruff_cache
+	rm -rf $(VENV) student site .pytest_cache .ruff_cache

@@ -14,6 +14,7 @@ point one way, from the top of this list to the bottom (a module imports only mo
 - ``helpers.whitening``     PCA and ZCA whitening, per-feature standardization
 - ``helpers.normalization`` batch normalization in numpy and torch, batch renormalization
 - ``helpers.inference``     precise BN (population statistics) and folding BN into Linear
+- ``helpers.workshop``      predict-then-run questions; headline numbers for a room's seed table
 """
 
 __version__ = "0.1.0"

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from course import REPO_URL, bootstrap_source, colab_badge, repo_name
+from course import PLACEHOLDER_URL, REPO_URL, bootstrap_source, colab_badge, repo_name
 from make_student import strip_solutions, student_version
+from release_check import problems
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,3 +117,11 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and ci.strip().splitlines()[-1] == "make test"
+
+
+def test_release_check_fails_on_the_placeholder_and_on_notebooks_out_of_step():
+    assert any("placeholder" in p for p in problems(PLACEHOLDER_URL))
+    assert not any("does not use" in p for p in problems(REPO_URL)), "notebooks in step today"
+    elsewhere = problems("https://github.com/someone/some-course")
+    assert not any("placeholder" in p for p in elsewhere)
+    assert any("00_start_here.ipynb does not use REPO_URL" in p for p in elsewhere)

@@ -1,14 +1,17 @@
 """The course's identity in one place: its repository URL, the notebooks' bootstrap cell, badges.
 
-Change REPO_URL here, then run `make sync` to write it into every notebook's bootstrap cell and
-every Colab badge (notebooks and README). A test fails while any of them is out of step.
+Publishing the course: set REPO_URL below to the public repository, then run `make sync` to
+write it into every notebook's bootstrap cell and every Colab badge (notebooks and README), and
+`make release-check`, which fails while REPO_URL is still the placeholder. A test fails while any
+bootstrap cell or badge is out of step with REPO_URL.
 """
 
 from __future__ import annotations
 
 import re
 
-REPO_URL = "https://github.com/ics-bn-course/ics-batchnorm-course"
+PLACEHOLDER_URL = "https://github.com/ics-bn-course/ics-batchnorm-course"  # not a real repository
+REPO_URL = PLACEHOLDER_URL  # <- the one place to set the course's public repository
 BOOTSTRAP_FIRST_LINE = "# Bootstrap: makes the course's `helpers` importable, here and in Colab."
 
 BOOTSTRAP_TEMPLATE = '''{first_line}

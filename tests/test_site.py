@@ -1,0 +1,83 @@
+"""make site: a page per notebook, with its figures, MathJax mathematics and no raw markdown."""
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from build_site import build, notebooks
+
+ROOT = Path(__file__).resolve().parent.parent
+MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$|\\\(.+?\\\)|\\\[.+?\\\]", re.S)
+
+
+class ProseText(HTMLParser):
+    """The text a reader sees as prose: everything outside code, outputs, scripts and styles."""
+
+    SKIP = {"pre", "code", "script", "style", "textarea", "title"}
+
+    def __init__(self):
+        super().__init__()
+        self.depth, self.parts = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += tag in self.SKIP
+
+    def handle_endtag(self, tag):
+        self.depth -= tag in self.SKIP
+
+    def handle_data(self, data):
+        if not self.depth:
+            self.parts.append(data)
+
+
+def prose(page: Path) -> str:
+    parser = ProseText()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return "".join(parser.parts)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    build(out)
+    return out
+
+
+def test_every_notebook_has_a_page_with_navigation(site):
+    assert (site / "index.html").exists()
+    for path in notebooks():
+        page = (site / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert page.count('<nav class="course">') == 2 and 'href="index.html"' in page
+        assert ".ipynb\"" not in re.sub(r"colab\.research\.google\.com[^\"]*", "", page), \
+            f"{path.name}: a link still points to a notebook file instead of its page"
+
+
+def test_every_page_contains_its_figures(site):
+    for path in notebooks():
+        nb = nbformat.read(path, as_version=4)
+        figures = sum("image/png" in out.get("data", {})
+                      for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)
+        page = (site / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert page.count("data:image/png;base64") >= figures, f"{path.name} lacks figures"
+
+
+def test_no_raw_markdown_and_latex_only_inside_math(site):
+    for page in sorted(site.glob("*.html")):
+        text = prose(page)
+        outside_math = MATH.sub(" ", text)
+        for pattern, what in ((r"\*\*\w", "bold markers **"), (r"\]\(", "a markdown link"),
+                              (r"^#{1,6} ", "a heading marker"),
+                              (r"\\(frac|mathcal|sqrt|sum|hat|mathbb|left|right)\b",
+                               "a LaTeX command outside $...$")):
+            hit = re.search(pattern, outside_math, re.M)
+            context = outside_math[max(hit.start() - 40, 0):hit.end() + 40] if hit else ""
+            assert not hit, f"{page.name}: raw {what}: …{context}…"
+        assert "MathJax" in page.read_text(encoding="utf-8")
+
+
+def test_the_landing_page_is_the_course_map(site):
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for path in notebooks():
+        assert f'href="{path.stem}.html"' in index, f"the course map lacks {path.name}"
