@@ -4,7 +4,7 @@
     hist = train(net, steps=2000, batch_size=60, lr=0.5, seed=SEED)
     hist.steps_to_accuracy(0.9), hist.final_test_accuracy, hist.pre_percentiles[:, -1]
 
-What is recorded (the measurements of notebooks 01-10):
+What is recorded (with helpers.measurements; read by helpers.plots):
 - every step: the training loss;
 - every ``eval_every`` steps (and at the end): test loss and accuracy, and accuracy on a fixed
   subset of the training set;
