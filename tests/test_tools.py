@@ -72,6 +72,11 @@ def test_strip_solutions_keeps_indentation_and_the_rest():
         strip_solutions("### BEGIN SOLUTION\nx = 1\n")
 
 
+def test_student_predictions_are_left_unset():
+    out = strip_solutions('PREDICTION = "b"  # the answer key\nprint(PREDICTION)')
+    assert out.startswith("PREDICTION = None") and "print(PREDICTION)" in out
+
+
 def test_student_versions_have_no_solutions_and_are_valid():
     block = re.compile(r"### BEGIN SOLUTION[^\n]*\n(.*?)### END SOLUTION[^\n]*", re.S)
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):

@@ -3,7 +3,9 @@
     python tools/make_student.py         (or: make student) -> student/*.ipynb (git-ignored)
 
 In a code cell, every block from a line `### BEGIN SOLUTION` to a line `### END SOLUTION`
-becomes `# YOUR CODE HERE` and `raise NotImplementedError`, at the block's indentation.
+becomes `# YOUR CODE HERE` and `raise NotImplementedError`, at the block's indentation, and a
+prediction line `PREDICTION = "b"` (the answer key's choice) becomes `PREDICTION = None`, for the
+learner to set before running the experiment.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
+PREDICTION = re.compile(r"^PREDICTION = .*$", re.MULTILINE)
 BLOCK = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*(\n|$)",
                    re.MULTILINE | re.DOTALL)
 
@@ -23,6 +26,7 @@ def strip_solutions(source: str) -> str:
     """Replace each solution block in one cell's source."""
     if source.count("### BEGIN SOLUTION") != source.count("### END SOLUTION"):
         raise ValueError(f"unbalanced BEGIN/END SOLUTION markers in cell:\n{source}")
+    source = PREDICTION.sub('PREDICTION = None  # your prediction: "a", "b" or "c"', source)
     return BLOCK.sub(lambda m: f"{m[1]}# YOUR CODE HERE\n{m[1]}raise NotImplementedError{m[2]}",
                      source)
 

@@ -1,4 +1,5 @@
-"""Batch normalization in numpy (see-through, explicit backward) and in torch (the one that trains).
+"""Batch normalization in numpy (see-through, explicit backward) and in torch (the one that trains);
+layer, group and instance normalization in numpy.
 
 Batch normalization standardizes each feature with the statistics of the current mini-batch,
 then scales and shifts it with learned parameters γ (``gamma``, = ``weight``) and β (``beta``,
@@ -18,6 +19,12 @@ The modules, one idea each (the mathematics first, the argument checks last):
 - ``running_stats``: ``update_running_stats_`` (PyTorch's momentum rule, numpy or torch) and
   ``scale_and_shift`` (batch norm with fixed statistics as one affine map) (notebook 06)
 - ``batch_renorm``: ``batch_renorm`` and ``BatchRenorm1d``, Batch Renormalization (notebook 06)
+- ``groupnorm_numpy``: ``groupnorm_forward(x, gamma, beta, num_groups, eps=1e-5)``,
+  ``groupnorm_backward``, ``instancenorm_forward(x, gamma, beta, eps=1e-5)``,
+  ``instancenorm_backward``, sharing one ``GroupNormCache``: statistics per example over a group
+  of channels, never across the batch (notebook 12)
+- ``layernorm_numpy``: ``layernorm_forward(x, gamma, beta, eps=1e-5)`` and ``layernorm_backward``,
+  each example standardized over all its features: group norm with one group (notebook 12)
 - ``_layout``: which axes the statistics are taken over, for (N, D), (N, C, L), (N, C, H, W)
 - ``_checks``: the argument checks and their error messages
 
@@ -36,6 +43,14 @@ from .batchnorm_numpy import (
     batchnorm_forward,
 )
 from .batchnorm_torch import BatchNorm1d, BatchNorm2d, BatchNormFunction, batch_norm
+from .groupnorm_numpy import (
+    GroupNormCache,
+    groupnorm_backward,
+    groupnorm_forward,
+    instancenorm_backward,
+    instancenorm_forward,
+)
+from .layernorm_numpy import layernorm_backward, layernorm_forward
 from .running_stats import scale_and_shift, update_running_stats_
 
 __all__ = [
@@ -51,4 +66,11 @@ __all__ = [
     "scale_and_shift",
     "batch_renorm",
     "BatchRenorm1d",
+    "layernorm_forward",
+    "layernorm_backward",
+    "groupnorm_forward",
+    "groupnorm_backward",
+    "instancenorm_forward",
+    "instancenorm_backward",
+    "GroupNormCache",
 ]
