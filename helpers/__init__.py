@@ -14,6 +14,8 @@ point one way, from the top of this list to the bottom (a module imports only mo
 - ``helpers.whitening``     PCA and ZCA whitening, per-feature standardization
 - ``helpers.normalization`` batch normalization in numpy and torch, batch renormalization
 - ``helpers.inference``     precise BN (population statistics) and folding BN into Linear
+- ``helpers.dashboard``     a network's health in one call: inputs, saturation, gradients, updates
+- ``helpers.distributed``   batch norm across devices: per-device vs synchronized statistics (gloo)
 - ``helpers.workshop``      predict-then-run questions; headline numbers for a room's seed table
 """
 
