@@ -9,7 +9,7 @@ import pytest
 from build_site import build, notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
-MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$|\\\(.+?\\\)|\\\[.+?\\\]", re.S)
+MATH = re.compile(r"\$\$.+?\$\$|\$(?:[^$\n]|\n(?!\n))+?\$|\\\(.+?\\\)|\\\[.+?\\\]", re.S)
 
 
 class ProseText(HTMLParser):
