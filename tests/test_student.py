@@ -30,8 +30,7 @@ def solution_names(nb) -> set[str]:
             for name in re.findall(r"[A-Za-z_]\w*", block)}
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_student_version_fails_only_at_exercises(path, monkeypatch, request):
+def check_student_version(path, monkeypatch, request):
     if path.stem in KNOWN_FAILING:
         request.applymarker(pytest.mark.xfail(strict=True, reason="later cells still use an "
                                               "exercise's result (issue 9, item 16)"))
@@ -53,3 +52,17 @@ def test_student_version_fails_only_at_exercises(path, monkeypatch, request):
     assert not failed, f"{path.name}: cells other than exercises fail:\n" + "\n".join(failed)
     assert "NotImplementedError" in "".join(c.source for c in student.cells)
     assert os.environ["TQDM_DISABLE"] == "1"
+
+
+def _student_test(path):
+    """One test class per notebook, so that pytest-xdist's --dist loadscope spreads them."""
+
+    class StudentVersion:
+        def test_fails_only_at_exercises(self, monkeypatch, request):
+            check_student_version(path, monkeypatch, request)
+
+    return StudentVersion
+
+
+for _path in NOTEBOOKS:
+    globals()[f"TestStudent{_path.name[:2]}"] = _student_test(_path)

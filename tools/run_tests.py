@@ -4,7 +4,8 @@
 
 1. ruff over helpers/, tests/, tools/, data/ and the notebooks;
 2. pytest: the unit tests in tests/ and nbval over every notebook (settings in pyproject.toml),
-   spread over every CPU core by pytest-xdist (each notebook stays whole on one worker).
+   spread over every CPU core by pytest-xdist (each notebook's cells stay on one
+   worker; each student version is its own scope).
 Exits non-zero if either fails. Progress bars are off (TQDM_DISABLE=1).
 """
 
@@ -25,7 +26,7 @@ def main(extra: list[str]) -> int:
     print("$ " + " ".join(lint[2:]), flush=True)
     if subprocess.run(lint, cwd=ROOT, env=env).returncode != 0:
         return 1
-    tests = [sys.executable, "-m", "pytest", "-n", "auto", "--dist", "loadfile", *extra]
+    tests = [sys.executable, "-m", "pytest", "-n", "auto", "--dist", "loadscope", *extra]
     print("$ " + " ".join(tests[2:]), flush=True)
     return subprocess.run(tests, cwd=ROOT, env=env).returncode
 
