@@ -7,7 +7,9 @@ Each run is papermill's: the notebook's `parameters` cell is followed by an inje
 `SEED = <seed>`, and the notebook runs top to bottom in a fresh kernel (the same as
 `papermill notebooks/01_….ipynb out.ipynb -p SEED 3`; nothing is written back to the notebook).
 Reports whether every cell, check cells included, passed, with the failing claim if not.
---jobs runs that many seeds at once (one per CPU core).
+--jobs runs that many seeds at once (one per CPU core). --record DIR also sets `RECORD = True`,
+so each run saves its headline numbers and prediction answers to DIR/NN_seed<seed>.json for
+`tools/gather_results.py` (the class-wide seed experiment, simulated).
 """
 
 from __future__ import annotations
@@ -21,13 +23,20 @@ from pathlib import Path
 import papermill
 
 
-def run(path: Path, seed: int) -> tuple[int, bool, float, str]:
-    """Execute ``path`` with SEED = seed; return (seed, passed, seconds, why it failed)."""
+def run(path: Path, seed: int, record: Path | None = None) -> tuple[int, bool, float, str]:
+    """Execute ``path`` with SEED = seed; return (seed, passed, seconds, why it failed).
+
+    record: a folder; when given, the run also sets RECORD = True and saves its results there.
+    """
     os.environ["TQDM_DISABLE"] = "1"
+    parameters = {"SEED": seed}
+    if record is not None:
+        os.environ["COURSE_RESULTS"] = str(record)
+        parameters["RECORD"] = True
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / path.name
         try:
-            nb = papermill.execute_notebook(str(path), str(out), parameters={"SEED": seed},
+            nb = papermill.execute_notebook(str(path), str(out), parameters=parameters,
                                             kernel_name="python3", cwd=str(path.parent),
                                             progress_bar=False, log_output=False)
             seconds = nb.metadata.papermill.duration
@@ -42,10 +51,14 @@ def main() -> None:
     parser.add_argument("notebook", type=Path)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--jobs", type=int, default=1, help="seeds run at once")
+    parser.add_argument("--record", type=Path, default=None,
+                        help="folder for each run's results file (sets RECORD = True)")
     args = parser.parse_args()
     path = args.notebook.resolve()
+    record = args.record.resolve() if args.record else None
+    n = len(args.seeds)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(run, [path] * len(args.seeds), args.seeds))
+        results = list(pool.map(run, [path] * n, args.seeds, [record] * n))
     for seed, ok, seconds, why in results:
         print(f"SEED={seed:<4} {'pass' if ok else 'FAIL'}  {seconds:6.1f} s  {why}", flush=True)
     passed = sum(ok for _, ok, _, _ in results)
