@@ -49,13 +49,13 @@ def record(name: str, value) -> None:
     _save()
 
 
-def reveal(prediction, answer: str, why: str, question: str = "prediction") -> bool:
+def reveal(prediction, answer: str, why: str, question: str = "prediction") -> None:
     """Compare a learner's prediction with the measured answer and explain it; never fails.
 
     prediction: the learner's choice, e.g. "b", or None when they made none.
     answer: the choice the experiment just supported (computed from the measurement).
     why: two sentences explaining the answer. question: a name for the record.
-    Prints the comparison and returns whether the prediction was right (False for none).
+    Prints the comparison (and returns nothing, so a notebook cell shows only the text).
     """
     guess = str(prediction).strip().lower() if prediction is not None else None
     right = guess == str(answer).strip().lower()
@@ -68,7 +68,6 @@ def reveal(prediction, answer: str, why: str, question: str = "prediction") -> b
     if _state["data"] is not None:
         _state["data"]["predictions"][question] = {"prediction": guess, "answer": answer}
         _save()
-    return right
 
 
 def _save() -> None:

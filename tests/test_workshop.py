@@ -11,17 +11,18 @@ from helpers import workshop
 def test_nothing_is_written_unless_recording(tmp_path):
     assert workshop.start("01", seed=3, record=False, folder=tmp_path) is None
     workshop.record("steps", 400)
-    assert workshop.reveal("a", answer="a", why="Because.") is True
+    workshop.reveal("a", answer="a", why="Because.")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_reveal_never_fails_and_says_the_answer(capsys):
     workshop.start("02", seed=0)
-    assert workshop.reveal(None, answer="b", why="Two sentences.") is False
+    assert workshop.reveal(None, answer="b", why="Two sentences.") is None
     assert "The measurement says (b). Two sentences." in capsys.readouterr().out
-    assert workshop.reveal(" B ", answer="b", why="x") is True
-    assert workshop.reveal(42, answer="b", why="x") is False
-    assert "You predicted (42)" in capsys.readouterr().out
+    workshop.reveal(" B ", answer="b", why="x")
+    assert "You predicted (b): right" in capsys.readouterr().out
+    workshop.reveal(42, answer="b", why="x")
+    assert "You predicted (42); the measurement says (b)" in capsys.readouterr().out
 
 
 def test_records_are_saved_per_notebook_and_seed(tmp_path):
