@@ -14,10 +14,13 @@ only its device's slice of N/W examples unless it is synchronized:
 - **synchronized statistics** (``nn.SyncBatchNorm``, which needs GPUs): ``SyncBatchNormFunction``
   all-reduces every device's Σx, Σx² and count in the forward pass, so that each device uses the
   full batch's mean and variance, and Σdout, Σdout·x_hat in the backward pass, so that the
-  gradient is the full batch's too. One all-reduce per layer each way.
+  gradient is the full batch's too. One all-reduce per layer each way;
+- **no communication**: a control for timing, the same ``SyncBatchNormFunction`` with both
+  all-reduces skipped (``communicate=False``): the same Python arithmetic, each device's own
+  sums, so that the difference in time from ``synchronized`` is the communication's.
 
 ``run_data_parallel`` starts W processes of this module (``python -m helpers.distributed``), on
-127.0.0.1 with a free port and the gloo backend, with a timeout; each computes both versions on
+127.0.0.1 with a free port and the gloo backend, with a timeout; each computes every mode on
 its slice, forward and backward, and writes its results to a temporary folder, which the caller
 reads back and then deletes. Taught in notebook 13. Shapes: N = batch, D = features,
 W = processes (world size).
@@ -41,7 +44,7 @@ import torch.distributed as dist
 from torch.nn import functional as F
 
 ROOT = Path(__file__).resolve().parent.parent  # the course folder, which holds helpers/
-MODES = ("per-device", "synchronized")
+MODES = ("per-device", "synchronized", "no communication")
 
 
 def split_sizes(n: int, world_size: int) -> list[int]:
@@ -75,17 +78,19 @@ class SyncBatchNormFunction(torch.autograd.Function):
               dγ = Σ_this device dout·x_hat,  dβ = Σ_this device dout   (local sums: the
               data-parallel gradient all-reduce adds them up, as for every other parameter)
 
-    ``SyncBatchNormFunction.apply(x, weight, bias, eps)``: x (n, D) this device's slice; weight,
-    bias (D,) (not None here). Needs an initialized process group. Σx² − N·mu² loses digits
-    when |mu| ≫ σ (float32): PyTorch's SyncBatchNorm gathers each device's mean and variance
-    instead; the sums are the textbook version. Returns out (n, D).
+    ``SyncBatchNormFunction.apply(x, weight, bias, eps, communicate=True)``: x (n, D) this
+    device's slice; weight, bias (D,) (not None here). Needs an initialized process group
+    unless communicate is False (then both all-reduces are skipped: a control for timing).
+    Σx² − N·mu² loses digits when |mu| ≫ σ (float32): PyTorch's SyncBatchNorm gathers each
+    device's mean and variance instead; the sums are the textbook version. Returns out (n, D).
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias, eps):
+    def forward(ctx, x, weight, bias, eps, communicate=True):
         n = torch.tensor([float(len(x))], dtype=x.dtype)
         sums = torch.cat([x.sum(0), x.square().sum(0), n])  # (2D + 1,): one message
-        dist.all_reduce(sums)  # summed over devices, in place
+        if communicate:
+            dist.all_reduce(sums)  # summed over devices, in place
         d = x.shape[1]
         count = sums[-1]
         mu = sums[:d] / count
@@ -93,6 +98,7 @@ class SyncBatchNormFunction(torch.autograd.Function):
         inv_std = torch.rsqrt(var + eps)
         x_hat = (x - mu) * inv_std
         ctx.save_for_backward(x_hat, weight, inv_std, count)
+        ctx.communicate = communicate
         return x_hat * weight + bias
 
     @staticmethod
@@ -100,10 +106,11 @@ class SyncBatchNormFunction(torch.autograd.Function):
         x_hat, weight, inv_std, count = ctx.saved_tensors
         dbeta, dgamma = dout.sum(0), (dout * x_hat).sum(0)  # this device's sums
         total = torch.cat([dbeta, dgamma])
-        dist.all_reduce(total)  # the whole batch's Σdout and Σdout·x_hat
+        if ctx.communicate:
+            dist.all_reduce(total)  # the whole batch's Σdout and Σdout·x_hat
         d = len(dbeta)
         dx = weight * inv_std * (dout - total[:d] / count - x_hat * total[d:] / count)
-        return dx, dgamma, dbeta, None
+        return dx, dgamma, dbeta, None, None
 
 
 def free_port() -> int:
@@ -118,7 +125,7 @@ def run_data_parallel(x, dout, weight, bias, world_size: int = 2, eps: float = 1
     """Run one batch-norm layer data-parallel in ``world_size`` local processes; gather results.
 
     Each process k takes its contiguous slice x_k of x (``split_sizes``) and the matching slice
-    of the upstream gradient dout, and computes, for both MODES, the layer's output and, by
+    of the upstream gradient dout, and computes, for every mode in MODES, the layer's output and, by
     backpropagation, dx, dγ and dβ. Parameter gradients are then summed over the processes (the
     all-reduce data-parallel training does for every parameter), so that with
     loss = Σ dout·out they are the full batch's gradients.
@@ -196,7 +203,7 @@ def _gather(results: list[dict]) -> dict:
 def _layer(mode: str, x, weight, bias, eps):
     if mode == "per-device":
         return F.batch_norm(x, None, None, weight, bias, training=True, eps=eps)
-    return SyncBatchNormFunction.apply(x, weight, bias, eps)
+    return SyncBatchNormFunction.apply(x, weight, bias, eps, mode == "synchronized")
 
 
 def _one_device(mode: str, x, dout, weight, bias, eps, repeats: int) -> dict:
