@@ -23,7 +23,8 @@ from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 ROOT = Path(__file__).resolve().parent.parent
-GUIDES = {"instructor-guide": "Instructor guide", "glossary": "Glossary 术语表"}
+GUIDES = {"instructor-guide": "Instructor guide", "glossary": "Glossary 术语表",
+          "seed-table": "Seeds 0–29"}
 MATHJAX = ("https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js"
            "?config=TeX-AMS_CHTML-full,Safe")
 STYLE = """<style>
