@@ -15,3 +15,13 @@ torch.set_num_threads(1)  # as helpers.environment.setup does: small nets, share
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))  # tools/ scripts are importable as modules in tests
+
+
+def pytest_collection_modifyitems(items):
+    """Long tests first: the notebooks under nbval, then their student versions, then the many
+    short unit tests, so that pytest-xdist fills the end of the run on both cores. The sort is
+    stable: a notebook's cells keep their order (and stay in one xdist scope)."""
+    def rank(item) -> int:
+        path = str(item.path)
+        return 0 if path.endswith(".ipynb") else 1 if path.endswith("test_student.py") else 2
+    items.sort(key=rank)
