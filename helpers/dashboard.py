@@ -34,6 +34,7 @@ from helpers.history import PERCENTILES, History
 from helpers.inference import bn_layers
 from helpers.measurements import layer_inputs, saturated_fraction
 from helpers.models import activation_name, hidden_activations, linear_layers
+from helpers.normalization._layout import reduce_axes
 
 HEALTHY_UPDATE_RATIO = 1e-3  # ‖lr·∇W‖/‖W‖: the rule of thumb for plain SGD
 SAMPLE = 2000  # values of each layer's input kept for the histogram
@@ -85,14 +86,13 @@ def measure_health(model: nn.Module, x: torch.Tensor, y: torch.Tensor, lr: float
         for bn, m in zip(bns, momenta):
             bn.momentum = m
         model.train(was_training)
-    return _health(model, acts, z, gaps, weights, grads, lr)
+    return _health(model, acts, z, gaps, grads, lr)
 
 
-def _health(model, acts, z, gaps, weights, grads, lr) -> Health:
+def _health(model, acts, z, gaps, grads, lr) -> Health:
     kinds = [activation_name(m) for m in acts]
     q = torch.tensor([p / 100 for p in PERCENTILES])
     grad_norm = np.array([float(g.norm()) for g in grads])
-    w_norm = np.array([float(w.detach().norm()) for w in weights])
     return Health(
         layer_names=[name for name, _ in hidden_activations(model)], activations=kinds,
         percentiles=np.array([torch.quantile(t.float().flatten().cpu(), q).numpy()
@@ -101,7 +101,7 @@ def _health(model, acts, z, gaps, weights, grads, lr) -> Health:
         saturated=np.array([saturated_fraction(t, k) for t, k in zip(z, kinds)]),
         zero_side=np.array([float((t <= 0).float().mean()) if k == "relu" else math.nan
                             for t, k in zip(z, kinds)]),
-        grad_norm=grad_norm, update_ratio=_ratio(grad_norm, w_norm, lr),
+        grad_norm=grad_norm, update_ratio=_ratio(grad_norm, weight_norms(model), lr),
         bn_mean_gap=np.array([g[0] for g in gaps]), bn_var_ratio=np.array([g[1] for g in gaps]))
 
 
@@ -109,7 +109,7 @@ def _bn_gap(bn: nn.Module, z: torch.Tensor) -> tuple[float, float]:
     """(mean |running_mean − mu_B|/sigma_B, median running_var/sigma²_B) over features."""
     if getattr(bn, "running_mean", None) is None:
         return math.nan, math.nan
-    dims = [d for d in range(z.ndim) if d != 1]  # every axis but the features
+    dims = reduce_axes(z)  # every axis but the features
     mu, var = z.mean(dim=dims), z.var(dim=dims)  # unbiased, as running_var stores it
     sigma = var.sqrt().clamp_min(1e-12)
     gap = ((bn.running_mean - mu).abs() / sigma).mean()
