@@ -8,6 +8,8 @@ notebook 06 teaches about that switch:
 - ``precise_bn_(model, x, batch_size=60)``: recompute every BN layer's running statistics as the
   population statistics of Algorithm 2 (Ioffe & Szegedy 2015), "precise BN" (Wu & Johnson
   2021); PyTorch's ``torch.optim.swa_utils.update_bn`` with dropout switched off
+- ``variance_shift(model, x)``: per BN layer, running variance / the variance its input has in
+  eval mode, the "variance shift" that dropout before BN causes (Li et al. 2019; notebooks 10, 13)
 - ``fold_batchnorm(bn) -> (scale, shift)``: an eval-mode BN layer as one affine map per feature
 - ``fold_into_linear(linear, bn)`` and ``fold_mlp(net)``: merge BN into the preceding Linear
   layer (PyTorch's ``torch.nn.utils.fusion.fuse_linear_bn_eval``, which needs affine=True, does
@@ -25,9 +27,12 @@ import torch
 from torch import nn
 from torch.optim.swa_utils import update_bn
 
+from helpers.measurements import layer_inputs
 from helpers.normalization import scale_and_shift
+from helpers.normalization._layout import reduce_axes
 
-__all__ = ["bn_layers", "precise_bn_", "fold_batchnorm", "fold_into_linear", "fold_mlp"]
+__all__ = ["bn_layers", "precise_bn_", "variance_shift", "fold_batchnorm", "fold_into_linear",
+           "fold_mlp"]
 
 
 def bn_layers(model: nn.Module) -> list[nn.Module]:
@@ -71,6 +76,22 @@ def precise_bn_(model: nn.Module, x: torch.Tensor, batch_size: int = 60, seed: i
         for m, p in zip(dropouts, rates):
             m.p = p
     return model
+
+
+def variance_shift(model: nn.Module, x: torch.Tensor) -> list[float]:
+    """Per BN layer, bottom to top: median over features of running_var / input variance.
+
+    The input variance is that of the layer's input in eval mode on x (N, ...) (dropout off, as
+    at test time), over every axis but the features. 1 when the running statistics describe
+    what the layer sees at test time; above 1 after dropout in front of it (Li et al. 2019).
+    The model is not changed (a copy is measured).
+    """
+    model = copy.deepcopy(model).eval()
+    layers = bn_layers(model)
+    with torch.no_grad():
+        inputs = layer_inputs(model, x, layers)
+    return [(bn.running_var / z.var(dim=reduce_axes(z))).median().item()
+            for bn, z in zip(layers, inputs)]
 
 
 def fold_batchnorm(bn: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:

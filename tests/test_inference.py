@@ -14,6 +14,7 @@ from helpers.inference import (
     fold_into_linear,
     fold_mlp,
     precise_bn_,
+    variance_shift,
 )
 from helpers.models import make_mlp
 from helpers.normalization import BatchNorm1d
@@ -152,3 +153,14 @@ def test_fold_mlp_leaves_the_original_alone():
     fold_mlp(net)
     for k, v in net.state_dict().items():
         assert torch.equal(v, before[k])
+
+
+def test_variance_shift_is_running_var_over_the_eval_input_variance():
+    net = make_mlp([6, 5, 3], activation="relu", norm="batch", seed=0).train()
+    x = torch.randn(50, 6, generator=torch.Generator().manual_seed(0))
+    precise_bn_(net, x, batch_size=len(x))  # running statistics = x's: the ratio is 1
+    assert variance_shift(net, x) == pytest.approx([1.0], rel=1e-4)
+    with torch.no_grad():
+        net.norm1.running_var.mul_(2.0)  # as if dropout had inflated it in training
+    assert variance_shift(net, x) == pytest.approx([2.0], rel=1e-4)
+    assert net.training, "the model itself is not switched to eval mode"
