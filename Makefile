@@ -17,7 +17,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 PIP_ARGS ?=
 
-.PHONY: setup lab test execute student sync site release-check clean
+.PHONY: setup lab test execute student sync site release-check study-time clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,7 @@ test: setup
 
 execute: setup
 	$(BIN)/python tools/execute_notebooks.py $(NB)
+	$(BIN)/python tools/study_time.py --write
 
 student: setup
 	$(BIN)/python tools/make_student.py
@@ -45,6 +46,9 @@ sync: setup
 
 site: setup
 	$(BIN)/python tools/build_site.py
+
+study-time: setup
+	$(BIN)/python tools/study_time.py
 
 release-check: setup
 	$(BIN)/python tools/release_check.py

@@ -6,6 +6,9 @@
 Prints a table of each notebook's wall time and the total. Stops at the first failing notebook
 (the failing notebook is not overwritten). Progress bars are off in the saved outputs
 (TQDM_DISABLE=1 in the kernel's environment); a learner running the notebook still sees them.
+Each notebook's wall time is saved in its metadata (``course.run_seconds``), where
+``tools/study_time.py`` reads it; run ``python tools/study_time.py --write`` afterwards to put
+the new times on the course maps (``make execute`` does both).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ def execute(path: Path) -> float:
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
+    nb.metadata.setdefault("course", {})["run_seconds"] = round(seconds, 1)  # for study_time.py
     nbformat.write(nb, path)
     return seconds
 

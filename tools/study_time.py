@@ -1,0 +1,224 @@
+"""How long each notebook takes to study, by one declared estimate, and the course maps built on it.
+
+    python tools/study_time.py            print the table
+    python tools/study_time.py --write    also write the numbers wherever the course states them
+    python tools/study_time.py --check    exit 1 if any of those disagrees with the tool
+
+Where the course states a study or run time (the README's course map, notebook 00's map, each
+notebook's first cell, the instructor guide) it writes a span, ``<!--study:05-->…<!--/study-->``
+or ``<!--run:05-->…<!--/run-->`` (``all`` for the course's totals), and this tool fills it in:
+the numbers have one source. ``make execute`` runs ``--write`` after executing notebooks.
+
+The estimate (CONTRIBUTING.md, "Study time"), for each part of a notebook:
+
+    minutes = prose words / 150 + code lines / 15 + 5 per exercise + 1 per prediction
+              (+ the notebook's run time, for the core)
+
+- The **core** is every cell before the heading "## Going further", without two things that
+  count as going further: the collapsed `<details>` notes ("How robust is this?", a derivation
+  to open after trying) and the "## Exercises" section at the end of a notebook, up to the next
+  "## " heading (practice after the session). The exercises worked inside the sections
+  ("Exercise N.M", each with its check) are core. **Going further** is that section up to
+  "## References".
+- Prose words: words of the markdown cells (a formula counts as the words it is written with).
+- Code lines: non-blank lines of the code cells, the parameters and bootstrap cells excluded.
+- An exercise: a markdown heading "Exercise N.M" (worked in the notebook, with its check), or a
+  numbered ★ item of the "## Exercises" list (an item marked "(above)" points back to a heading
+  already counted).
+- A prediction: a code cell that sets ``PREDICTION = ``.
+- The run time: ``metadata.course.run_seconds``, written by ``tools/execute_notebooks.py``
+  (``make execute``) when it runs the notebook top to bottom on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+WORDS_PER_MIN, LINES_PER_MIN, EXERCISE_MIN, PREDICTION_MIN = 150, 15, 5, 1
+MAX_CORE_MIN = 60
+DETAILS = re.compile(r"<details>.*?</details>", re.S)
+SPAN = re.compile(r"<!--(study|run):(\d\d|all)-->(.*?)<!--/\1-->", re.S)  # filled in below
+EXERCISE_HEADING = re.compile(r"^#{2,4} Exercise \d+\.\d+", re.M)
+STAR_ITEM = re.compile(r"^\d+\. ★+ (?!\(above\))", re.M)
+
+
+@dataclass
+class Part:
+    """What a reader meets in one part of a notebook."""
+
+    words: int = 0
+    code_lines: int = 0
+    exercises: int = 0
+    predictions: int = 0
+    run_seconds: float = 0.0
+
+    @property
+    def minutes(self) -> float:
+        return (self.words / WORDS_PER_MIN + self.code_lines / LINES_PER_MIN
+                + EXERCISE_MIN * self.exercises + PREDICTION_MIN * self.predictions
+                + self.run_seconds / 60)
+
+
+@dataclass
+class Estimate:
+    """One notebook's study time: the core and what goes further, in whole minutes."""
+
+    name: str
+    core: Part
+    further: Part
+
+    @property
+    def core_min(self) -> int:
+        return math.ceil(self.core.minutes)
+
+    @property
+    def further_min(self) -> int:
+        return math.ceil(self.further.minutes)
+
+    @property
+    def run_seconds(self) -> int:
+        return round(self.core.run_seconds)
+
+
+def _add_markdown(part: Part, further: Part, source: str) -> None:
+    """Count one markdown cell; its <details> notes go further; the times it states do not count."""
+    source = SPAN.sub("", source)
+    for note in DETAILS.findall(source):
+        further.words += len(note.split())
+    text = DETAILS.sub("", source)
+    part.words += len(text.split())
+    part.exercises += len(EXERCISE_HEADING.findall(text)) + len(STAR_ITEM.findall(text))
+
+
+def estimate(path: Path) -> Estimate:
+    """The study-time estimate of one notebook (see the module docstring for the rules)."""
+    nb = nbformat.read(path, as_version=4)
+    core, further = Part(), Part()
+    core.run_seconds = float(nb.metadata.get("course", {}).get("run_seconds", 0.0))
+    section = core  # where the cells count: core, or further from "## Going further" on
+    in_exercises = False  # inside the "## Exercises" section at the end: practice, not core
+    code_seen = 0
+    for cell in nb.cells:
+        source = cell.source
+        if cell.cell_type == "markdown":
+            for chunk in re.split(r"(?m)^(?=## )", source):
+                if chunk.startswith("## "):
+                    in_exercises = chunk.startswith("## Exercises")
+                if chunk.startswith("## Going further"):
+                    section = further
+                if chunk.startswith("## References"):
+                    return Estimate(path.stem, core, further)
+                _add_markdown(further if in_exercises else section, further, chunk)
+        elif cell.cell_type == "code":
+            code_seen += 1
+            if code_seen <= 2:  # the parameters and bootstrap cells: set-up, not study
+                continue
+            part = further if in_exercises else section
+            part.code_lines += sum(1 for line in source.splitlines() if line.strip())
+            part.predictions += bool(re.search(r"^PREDICTION = ", source, re.M))
+    return Estimate(path.stem, core, further)
+
+
+def estimates() -> list[Estimate]:
+    return [estimate(p) for p in sorted(NOTEBOOKS.glob("*.ipynb"))]
+
+
+def table(rows: list[Estimate]) -> str:
+    lines = ["notebook                                   core  further  run  words  code  ex  pred",
+             "-" * 84]
+    for e in rows:
+        lines.append(f"{e.name:<42} {e.core_min:>3} min {e.further_min:>4} min {e.run_seconds:>3} s"
+                     f" {e.core.words:>6} {e.core.code_lines:>5} {e.core.exercises:>3}"
+                     f" {e.core.predictions:>4}")
+    total_run = sum(e.run_seconds for e in rows)
+    lines.append(f"{'all':<42} {sum(e.core_min for e in rows):>3} min "
+                 f"{sum(e.further_min for e in rows):>4} min {total_run:>3} s")
+    return "\n".join(lines)
+
+
+# ---- the course maps: every place that states a study or run time takes it from here ----
+
+def span_text(kind: str, key: str, rows: list[Estimate]) -> str:
+    """What a span says: a notebook's study time (core + going further) or run time, or the
+    course's totals (key 'all')."""
+    pick = rows if key == "all" else [e for e in rows if e.name[:2] == key]
+    if not pick:
+        raise ValueError(f"no notebook numbered {key}")
+    core, further = sum(e.core_min for e in pick), sum(e.further_min for e in pick)
+    run = sum(e.run_seconds for e in pick)
+    if kind == "run":
+        return f"{run} s" if key != "all" else f"{run} s ({run / 60:.1f} min)"
+    if key == "all":
+        return f"{core} min ({core / 60:.1f} h) core + {further} min going further"
+    return f"{core} min" + (f" + {further} min going further" if further else "")
+
+
+def fill_spans(text: str, rows: list[Estimate]) -> str:
+    """Rewrite every ``<!--study:NN-->…<!--/study-->`` and ``<!--run:NN-->…<!--/run-->``."""
+    return SPAN.sub(lambda m: f"<!--{m[1]}:{m[2]}-->{span_text(m[1], m[2], rows)}<!--/{m[1]}-->",
+                    text)
+
+
+def map_files() -> list[Path]:
+    """Files whose study and run times come from this tool: the README, the instructor guide,
+    and every notebook (its first cell; notebook 00 also holds the course map)."""
+    return [ROOT / "README.md", ROOT / "docs" / "instructor-guide.md",
+            *sorted(NOTEBOOKS.glob("*.ipynb"))]
+
+
+def write_maps(rows: list[Estimate], check: bool = False) -> list[str]:
+    """Write (or, with check, only compare) every span; return the files out of step."""
+    stale = []
+    for path in map_files():
+        if path.suffix == ".ipynb":
+            nb = nbformat.read(path, as_version=4)
+            changed = False
+            for cell in nb.cells:
+                if cell.cell_type == "markdown" and SPAN.search(cell.source):
+                    new = fill_spans(cell.source, rows)
+                    changed |= new != cell.source
+                    cell.source = new
+            if changed:
+                stale.append(path.name)
+                if not check:
+                    nbformat.write(nb, path)
+        else:
+            text = path.read_text(encoding="utf-8")
+            new = fill_spans(text, rows)
+            if new != text:
+                stale.append(path.name)
+                if not check:
+                    path.write_text(new, encoding="utf-8")
+    return stale
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="write the course maps")
+    parser.add_argument("--check", action="store_true", help="fail if a map is out of step")
+    args = parser.parse_args(argv)
+    rows = estimates()
+    print(table(rows))
+    over = [e.name for e in rows if e.core_min > MAX_CORE_MIN]
+    if over:
+        print(f"\ncores over {MAX_CORE_MIN} min: {', '.join(over)}")
+    if args.write or args.check:
+        stale = write_maps(rows, check=args.check)
+        verb = "out of step" if args.check else "rewritten"
+        print(f"\ncourse maps {verb}: {', '.join(stale) or 'none'}")
+        if args.check and stale:
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
