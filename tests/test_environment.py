@@ -46,3 +46,25 @@ def test_seeded_blocks_repeat_and_leave_the_global_state_alone():
     with pytest.raises(ValueError, match="seed"):
         with seeded(-1):
             pass
+
+
+def test_crisp_png_is_pixel_doubled_and_small():
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from helpers.environment import crisp_png
+
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    ax.plot([0, 1, 2], [0, 1, 4], label="line")
+    ax.legend()
+    data, metadata = crisp_png(fig)
+    plain = io.BytesIO()
+    fig.savefig(plain, format="png", bbox_inches="tight")
+    plt.close(fig)
+    image = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert image.mode == "P", "a 256-colour palette"
+    assert image.width // 2 == metadata["width"] and image.height // 2 == metadata["height"]
+    assert len(base64.b64decode(data)) < 1.5 * len(plain.getvalue()), "4x the pixels, ~same bytes"
