@@ -69,8 +69,10 @@ def crisp_png(fig) -> tuple[str, dict] | None:
 
     IPython's "retina" format draws at twice the resolution and shows the image at its normal
     size; the palette (Pillow's quantize, no dithering) keeps the file about a third the size
-    of the plain 100-dpi PNG, so notebooks stay small. Returns IPython's (base64 PNG, metadata),
-    or None for an empty figure.
+    of the plain 100-dpi PNG, so notebooks stay small. The metadata also carries ``alt``, the
+    figure described by its titles (or its axis labels), which the course's website uses as the
+    image's alternative text. Returns IPython's (base64 PNG, metadata), or None for an empty
+    figure.
     """
     from binascii import b2a_base64
 
@@ -86,7 +88,27 @@ def crisp_png(fig) -> tuple[str, dict] | None:
                            dither=Image.Dither.NONE)
     buffer = io.BytesIO()
     image.save(buffer, format="png", optimize=True)
+    metadata["alt"] = figure_description(fig)
     return b2a_base64(buffer.getvalue(), newline=False).decode("ascii"), metadata
+
+
+def figure_description(fig) -> str:
+    """A figure in words, for a screen reader: its title and its panels' titles, else their axes.
+
+    >>> fig, ax = plt.subplots(); ax.set(title="Training loss", xlabel="step", ylabel="loss")
+    >>> figure_description(fig)
+    'Figure: Training loss'
+    """
+    suptitle = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
+    titles = [suptitle] if suptitle else []
+    for ax in fig.axes:
+        panel = " ".join(t for t in (ax.get_title(loc) for loc in ("left", "center", "right"))
+                         if t)
+        if not panel and (ax.get_xlabel() or ax.get_ylabel()):
+            panel = f"{ax.get_ylabel() or 'values'} against {ax.get_xlabel() or 'index'}"
+        if panel and panel not in titles:
+            titles.append(panel)
+    return "Figure: " + "; ".join(titles) if titles else "Figure"
 
 
 def crisp_figures() -> None:

@@ -68,3 +68,17 @@ def test_crisp_png_is_pixel_doubled_and_small():
     assert image.mode == "P", "a 256-colour palette"
     assert image.width // 2 == metadata["width"] and image.height // 2 == metadata["height"]
     assert len(base64.b64decode(data)) < 1.5 * len(plain.getvalue()), "4x the pixels, ~same bytes"
+
+
+def test_figures_are_described_by_their_titles():
+    import matplotlib.pyplot as plt
+
+    from helpers.environment import figure_description
+
+    fig, axes = plt.subplots(1, 3)
+    fig.suptitle("Three panels")
+    axes[0].set_title("Training loss")
+    axes[1].set(xlabel="training step", ylabel="accuracy")
+    assert figure_description(fig) == \
+        "Figure: Three panels; Training loss; accuracy against training step"
+    plt.close(fig)

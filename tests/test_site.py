@@ -1,4 +1,4 @@
-"""make site: a page per notebook, with its figures, MathJax mathematics and no raw markdown."""
+"""make site: a page per notebook with its figures, mathematics rendered offline, no broken link."""
 
 import re
 from html.parser import HTMLParser
@@ -74,7 +74,39 @@ def test_no_raw_markdown_and_latex_only_inside_math(site):
             hit = re.search(pattern, outside_math, re.M)
             context = outside_math[max(hit.start() - 40, 0):hit.end() + 40] if hit else ""
             assert not hit, f"{page.name}: raw {what}: …{context}…"
-        assert "MathJax" in page.read_text(encoding="utf-8")
+
+
+def test_pages_work_offline_with_mathematics_as_mathml(site):
+    for page in sorted(site.glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        remote = re.findall(r'<(?:script|link|img)[^>]*(?:src|href)="(?:https?:)?//[^"]*"', text)
+        remote = [r for r in remote if "colab-badge" not in r]  # the badge is a link's picture
+        assert not remote, f"{page.name} loads from the network: {remote[:2]}"
+    lesson = (site / "05_batchnorm_layer.html").read_text(encoding="utf-8")
+    assert lesson.count("<math") > 20 and "MathJax" not in lesson
+
+
+def test_every_local_link_and_anchor_resolves(site):
+    ids = {page.name: set(re.findall(r'\b(?:id|name)="([^"]+)"', page.read_text("utf-8")))
+           for page in site.glob("*.html")}
+    broken = []
+    for page in sorted(site.glob("*.html")):
+        for href in re.findall(r'href="([^"]*)"', page.read_text(encoding="utf-8")):
+            if re.match(r"[a-z]+:|//", href):
+                continue
+            target, _, anchor = href.partition("#")
+            target = target or page.name
+            if target not in ids or (anchor and anchor not in ids[target]):
+                broken.append(f"{page.name} -> {href}")
+    assert not broken, "broken links:\n" + "\n".join(broken)
+
+
+def test_every_figure_has_alt_text_in_words(site):
+    for path in notebooks():
+        page = (site / f"{path.stem}.html").read_text(encoding="utf-8")
+        for alt in re.findall(r'<img src="data:image/png[^>]*?alt="([^"]*)"', page):
+            assert alt.startswith("Figure") and alt != "Figure", \
+                f"{path.name}: a figure without a description (re-execute the notebook)"
 
 
 def test_the_landing_page_is_the_course_map(site):
