@@ -130,3 +130,9 @@ def test_release_check_fails_on_the_placeholder_and_on_notebooks_out_of_step():
     elsewhere = problems("https://github.com/someone/some-course")
     assert not any("placeholder" in p for p in elsewhere)
     assert any("00_start_here.ipynb does not use REPO_URL" in p for p in elsewhere)
+
+
+def test_student_versions_mark_themselves_as_hand_outs():
+    out = strip_solutions('workshop.start("01", seed=SEED, record=RECORD)')
+    assert out == 'workshop.start("01", seed=SEED, record=RECORD, handout=True)'
+    assert strip_solutions(out) == out

@@ -5,7 +5,8 @@
 In a code cell, every block from a line `### BEGIN SOLUTION` to a line `### END SOLUTION`
 becomes `# YOUR CODE HERE` and `raise NotImplementedError`, at the block's indentation, and a
 prediction line `PREDICTION = "b"` (the answer key's choice) becomes `PREDICTION = None`, for the
-learner to set before running the experiment.
+learner to set before running the experiment, and `workshop.start(...)` gets `handout=True`, so
+that the predictions a hand-out records count in the room's tally (an answer key's do not).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 PREDICTION = re.compile(r"^PREDICTION = .*$", re.MULTILINE)
+START = re.compile(r"^(workshop\.start\(.*?)\)$", re.MULTILINE)
 BLOCK = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*(\n|$)",
                    re.MULTILINE | re.DOTALL)
 
@@ -27,6 +29,7 @@ def strip_solutions(source: str) -> str:
     if source.count("### BEGIN SOLUTION") != source.count("### END SOLUTION"):
         raise ValueError(f"unbalanced BEGIN/END SOLUTION markers in cell:\n{source}")
     source = PREDICTION.sub('PREDICTION = None  # your prediction: "a", "b" or "c"', source)
+    source = START.sub(lambda m: m[0] if "handout=" in m[1] else m[1] + ", handout=True)", source)
     return BLOCK.sub(lambda m: f"{m[1]}# YOUR CODE HERE\n{m[1]}raise NotImplementedError{m[2]}",
                      source)
 
