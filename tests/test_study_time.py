@@ -69,3 +69,21 @@ def test_every_notebook_states_its_times_through_the_tool():
 def test_every_core_fits_the_hour():
     over = {e.name: e.core_min for e in estimates() if e.core_min > MAX_CORE_MIN}
     assert not over, f"cores over {MAX_CORE_MIN} min by tools/study_time.py: {over}"
+
+
+def test_an_agenda_adds_up_from_the_tools_numbers():
+    from study_time import agenda_item, agenda_table
+
+    rows = estimates()
+    by = {e.name[:2]: e for e in rows}
+    assert agenda_item("05", rows)[1:] == (by["05"].core_min, True)
+    assert agenda_item("break 15", rows) == ("break", 15, False)
+    assert agenda_item("07,08 +10", rows)[1] == max(by["07"].core_min, by["08"].core_min) + 10
+    assert agenda_item("05 §1-2", rows)[1] <= by["05"].core_min
+    table = agenda_table("t", "9:00", "00 | a\nbreak 10 | b", rows)
+    end = 9 * 60 + by["00"].core_min + 10
+    assert f"–{end // 60}:{end % 60:02d} | break | 10 | b |" in table
+    with pytest.raises(ValueError, match="no section 99"):
+        agenda_item("05 §99", rows)
+    with pytest.raises(ValueError, match="cannot read"):
+        agenda_item("lunch", rows)

@@ -70,11 +70,22 @@ class Part:
 
 @dataclass
 class Estimate:
-    """One notebook's study time: the core and what goes further, in whole minutes."""
+    """One notebook's study time: the core (section by section) and what goes further."""
 
     name: str
-    core: Part
+    sections: dict[str, Part]
     further: Part
+    run_seconds_measured: float = 0.0
+
+    @property
+    def core(self) -> Part:
+        total = Part(run_seconds=self.run_seconds_measured)
+        for part in self.sections.values():
+            total.words += part.words
+            total.code_lines += part.code_lines
+            total.exercises += part.exercises
+            total.predictions += part.predictions
+        return total
 
     @property
     def core_min(self) -> int:
@@ -86,7 +97,17 @@ class Estimate:
 
     @property
     def run_seconds(self) -> int:
-        return round(self.core.run_seconds)
+        return round(self.run_seconds_measured)
+
+    def part_min(self, numbers: list[int]) -> int:
+        """Minutes for some numbered sections of the core, with the notebook's opening (its
+        promise, objectives and set-up), its recap and its run time."""
+        keep = {"0", "end", *(str(k) for k in numbers)}
+        missing = [k for k in numbers if str(k) not in self.sections]
+        if missing:
+            raise ValueError(f"notebook {self.name[:2]} has no section {missing[0]}")
+        return math.ceil(sum(p.minutes for k, p in self.sections.items() if k in keep)
+                         + self.run_seconds_measured / 60)
 
 
 def _add_markdown(part: Part, further: Part, source: str) -> None:
@@ -100,32 +121,42 @@ def _add_markdown(part: Part, further: Part, source: str) -> None:
 
 
 def estimate(path: Path) -> Estimate:
-    """The study-time estimate of one notebook (see the module docstring for the rules)."""
+    """The study-time estimate of one notebook (see the module docstring for the rules).
+
+    The core is also kept section by section (``Estimate.sections``: "0" is everything before
+    the first numbered section "## 1 · …", then "1", "2", …, and "end" for the recap), so that
+    an agenda can plan part of a notebook with the same rule."""
     nb = nbformat.read(path, as_version=4)
-    core, further = Part(), Part()
-    core.run_seconds = float(nb.metadata.get("course", {}).get("run_seconds", 0.0))
-    section = core  # where the cells count: core, or further from "## Going further" on
-    in_exercises = False  # inside the "## Exercises" section at the end: practice, not core
+    sections: dict[str, Part] = {"0": Part()}
+    further = Part()
+    run_seconds = float(nb.metadata.get("course", {}).get("run_seconds", 0.0))
+    part = sections["0"]  # where the cells count: a core section, or further
+    in_exercises = in_further = False
     code_seen = 0
     for cell in nb.cells:
         source = cell.source
         if cell.cell_type == "markdown":
             for chunk in re.split(r"(?m)^(?=## )", source):
+                if chunk.startswith("## References"):
+                    return Estimate(path.stem, sections, further, run_seconds)
                 if chunk.startswith("## "):
                     in_exercises = chunk.startswith("## Exercises")
-                if chunk.startswith("## Going further"):
-                    section = further
-                if chunk.startswith("## References"):
-                    return Estimate(path.stem, core, further)
-                _add_markdown(further if in_exercises else section, further, chunk)
+                    in_further = in_further or chunk.startswith("## Going further")
+                    number = re.match(r"## (\d+) ·", chunk)
+                    numbered = [k for k in sections if k.isdigit() and k != "0"]
+                    key = number[1] if number else ("end" if numbered else "0")
+                    if not in_further and not in_exercises:
+                        part = sections.setdefault(key, Part())
+                target = further if in_exercises or in_further else part
+                _add_markdown(target, further, chunk)
         elif cell.cell_type == "code":
             code_seen += 1
             if code_seen <= 2:  # the parameters and bootstrap cells: set-up, not study
                 continue
-            part = further if in_exercises else section
-            part.code_lines += sum(1 for line in source.splitlines() if line.strip())
-            part.predictions += bool(re.search(r"^PREDICTION = ", source, re.M))
-    return Estimate(path.stem, core, further)
+            target = further if in_exercises or in_further else part
+            target.code_lines += sum(1 for line in source.splitlines() if line.strip())
+            target.predictions += bool(re.search(r"^PREDICTION = ", source, re.M))
+    return Estimate(path.stem, sections, further, run_seconds)
 
 
 def estimates() -> list[Estimate]:
@@ -168,6 +199,78 @@ def fill_spans(text: str, rows: list[Estimate]) -> str:
                     text)
 
 
+AGENDA = re.compile(r"<!--agenda:(\S+) (\d+):(\d\d)\n(.*?)-->(.*?)<!--/agenda-->", re.S)
+NOTEBOOK_ITEM = re.compile(r"^(\d\d(?:,\d\d)*)(?: §([\d,–-]+))?(?: \+(\d+))?$")
+OTHER_ITEM = re.compile(r"^(.+?) (\d+)$")
+
+
+def _title(name: str) -> str:
+    """'05 · The batch-norm layer' from the notebook's first heading (up to its colon)."""
+    first = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4).cells[0].source
+    heading = first.splitlines()[0].lstrip("# ").strip()
+    return heading.split(":")[0]
+
+
+def agenda_item(item: str, rows: list[Estimate]) -> tuple[str, int, bool]:
+    """One line of an agenda's plan -> (what, minutes, is teaching time).
+
+    'NN': notebook NN's core; 'NN §a–b' or 'NN §a,c': some of its numbered sections (with its
+    opening and recap);
+    'NN,MM,… +k': several notebooks at once (one per table), the longest core plus k minutes
+    for the tables to present; 'label k' (e.g. 'break 15'): k minutes of something else."""
+    by_number = {e.name[:2]: e for e in rows}
+    if m := NOTEBOOK_ITEM.match(item):
+        numbers = m[1].split(",")
+        missing = [n for n in numbers if n not in by_number]
+        if missing:
+            raise ValueError(f"agenda: no notebook {missing[0]}")
+        if m[2]:
+            picked = []
+            for piece in m[2].split(","):
+                first, _, last = piece.replace("–", "-").partition("-")
+                picked += range(int(first), int(last or first) + 1)
+            minutes = by_number[numbers[0]].part_min(picked)
+            what = f"{_title(by_number[numbers[0]].name)}, §{m[2]}"
+        else:
+            minutes = max(by_number[n].core_min for n in numbers)
+            what = " · ".join(_title(by_number[n].name) if len(numbers) == 1 else n
+                              for n in numbers)
+            if len(numbers) > 1:
+                what = f"{what}, one notebook per table"
+        return what, minutes + int(m[3] or 0), True
+    if m := OTHER_ITEM.match(item):
+        return m[1], int(m[2]), False
+    raise ValueError(f"agenda: cannot read the line {item!r}")
+
+
+def agenda_table(name: str, start: str, plan: str, rows: list[Estimate]) -> str:
+    """The agenda as a markdown table: each line of the plan with its times, then the totals."""
+    hours, minutes = (int(x) for x in start.split(":"))
+    clock = hours * 60 + minutes
+    lines = ["| time | what | minutes | notes |", "|---|---|---|---|"]
+    teaching = other = 0
+    for raw in plan.strip().splitlines():
+        item, _, notes = (x.strip() for x in raw.partition("|"))
+        what, length, is_teaching = agenda_item(item, rows)
+        teaching, other = teaching + length * is_teaching, other + length * (not is_teaching)
+        end = clock + length
+        lines.append(f"| {clock // 60}:{clock % 60:02d}–{end // 60}:{end % 60:02d} | {what} | "
+                     f"{length} | {notes} |")
+        clock = end
+    lines.append("")
+    lines.append(f"Notebooks {teaching} min, other {other} min: {teaching + other} min in all "
+                 f"(study times by `tools/study_time.py`; the agenda is written by it).")
+    return "\n".join(lines)
+
+
+def fill_agendas(text: str, rows: list[Estimate]) -> str:
+    """Rewrite every agenda's table from the plan in its opening marker."""
+    def fill(m: re.Match) -> str:
+        table = agenda_table(m[1], f"{m[2]}:{m[3]}", m[4], rows)
+        return f"<!--agenda:{m[1]} {m[2]}:{m[3]}\n{m[4]}-->\n{table}\n<!--/agenda-->"
+    return AGENDA.sub(fill, text)
+
+
 def map_files() -> list[Path]:
     """Files whose study and run times come from this tool: the README, the instructor guide,
     and every notebook (its first cell; notebook 00 also holds the course map)."""
@@ -193,7 +296,7 @@ def write_maps(rows: list[Estimate], check: bool = False) -> list[str]:
                     nbformat.write(nb, path)
         else:
             text = path.read_text(encoding="utf-8")
-            new = fill_spans(text, rows)
+            new = fill_agendas(fill_spans(text, rows), rows)
             if new != text:
                 stale.append(path.name)
                 if not check:
