@@ -4,6 +4,8 @@
 - ``check_close(name, actual, expected, tol)``: one printed line per numerical comparison.
 - ``rel_error(x, y)``: the CS231n relative error, max |x - y| / max(1e-8, |x| + |y|).
 - ``numerical_gradient(f, x, dout)``: centred differences, for gradient checks.
+- ``as_numpy(a)``: a numpy array from an array, a list or a torch tensor (detached, on the CPU);
+  ``helpers.plots`` and ``helpers.whitening`` convert their inputs with it too.
 
 Taught in notebook 00 (claim) and notebook 05 (gradient checks).
 """
@@ -43,7 +45,7 @@ def rel_error(x, y) -> float:
 
     x, y: arrays (or tensors) of the same shape. Returns a float (0 for identical inputs).
     """
-    x, y = _as_float_array(x, "x"), _as_float_array(y, "y")
+    x, y = _as_float_array(x, "rel_error", "x"), _as_float_array(y, "rel_error", "y")
     if x.shape != y.shape:
         raise ValueError(f"rel_error: x has shape {x.shape} but y has shape {y.shape}")
     if x.size == 0:
@@ -96,10 +98,21 @@ def numerical_gradient(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dou
     return grad
 
 
-def _as_float_array(a, name: str) -> np.ndarray:
-    if hasattr(a, "detach"):  # a torch tensor
+def as_numpy(a, dtype=np.float64) -> np.ndarray:
+    """A numpy array of ``dtype`` from a numpy array, a list or a torch tensor.
+
+    A tensor is detached from autograd's graph and copied to the CPU first (``tensor.numpy()``
+    refuses both). a: any array-like; dtype: e.g. np.float64 (default) or float.
+    Returns a numpy array (no copy when ``a`` already is one of that dtype).
+    """
+    if hasattr(a, "detach"):  # a torch tensor, possibly requiring grad or on a GPU
         a = a.detach().cpu().numpy()
+    return np.asarray(a, dtype=dtype)
+
+
+def _as_float_array(a, fname: str, name: str) -> np.ndarray:
     try:
-        return np.asarray(a, dtype=np.float64)
+        return as_numpy(a)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"{name} must be numeric array-like, got {type(a).__name__}") from e
+        raise ValueError(f"{fname}: {name} must be numeric array-like, got {type(a).__name__}"
+                         ) from e

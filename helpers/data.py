@@ -3,7 +3,7 @@
 - ``load_mnist(split)``: float32 images in [0, 1], shape (N, 784), and int64 labels.
   The file ``data/mnist_5k.npz`` ships with the course (see data/README.md for provenance);
   its SHA-256 is verified on every load.
-- ``correlated_gaussians``, ``two_gaussians``: seeded synthetic data for notebooks 03-04.
+- ``correlated_gaussians``: seeded synthetic 2-D data for notebooks 03-04.
 - ``circle_task``: the seeded 2-D task of notebook 04 (inside / outside a circle), reused in 05.
 - ``class_batches``: a sampler of non-i.i.d. mini-batches (one or a few classes each), notebook 06.
 
@@ -75,26 +75,6 @@ def correlated_gaussians(n: int = 500, rho: float = 0.8, scales=(2.0, 0.5), mean
     cov = np.array([[s0**2, rho * s0 * s1], [rho * s0 * s1, s1**2]])
     rng = np.random.default_rng(seed)
     return rng.multivariate_normal(np.asarray(_pair(mean, "mean")), cov, size=n)
-
-
-def two_gaussians(n: int = 500, distance: float = 2.0, scales=(3.0, 0.3), angle: float = 30.0,
-                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Two elongated Gaussian classes (labels 0/1), n samples each, for classification demos.
-
-    Both classes share the covariance R diag(s0², s1²) Rᵀ (R rotates by ``angle`` degrees);
-    their means lie ``distance`` apart along the short axis. Returns x (2n, 2) float64 and
-    y (2n,) int64.
-    """
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"two_gaussians: n must be a positive integer, got {n!r}")
-    s0, s1 = _pair(scales, "scales")
-    t = np.deg2rad(angle)
-    rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal((2 * n, 2)) * np.array([s0, s1])
-    y = np.repeat(np.array([0, 1], dtype=np.int64), n)
-    z[:, 1] += np.where(y == 1, distance / 2, -distance / 2)
-    return z @ rot.T, y
 
 
 def _pair(values, name: str) -> tuple[float, float]:

@@ -29,7 +29,7 @@ from torch.optim.swa_utils import update_bn
 
 from helpers.measurements import layer_inputs
 from helpers.normalization import scale_and_shift
-from helpers.normalization._layout import reduce_axes
+from helpers.normalization.layout import reduce_axes
 
 __all__ = ["bn_layers", "precise_bn_", "variance_shift", "fold_batchnorm", "fold_into_linear",
            "fold_mlp"]

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from helpers.checks import as_numpy
 from helpers.history import PERCENTILES, History
 
 PCT_STYLES = {15: ":", 50: "-", 85: "--"}
@@ -327,9 +328,7 @@ def plot_by_layer(values, ax=None, ylabel: str = "", title: str = "", log: bool 
 
 def _vector(v, fname: str, name: str) -> np.ndarray:
     """A 1-D float array from a numpy array, a list or a torch tensor (detached, on the CPU)."""
-    if hasattr(v, "detach"):
-        v = v.detach().cpu().numpy()
-    v = np.asarray(v, dtype=float)
+    v = as_numpy(v, dtype=float)
     if v.ndim != 1:
         raise ValueError(f"{fname}: {name} must have shape (D,) or (T,), got {v.shape}")
     return v

@@ -10,9 +10,8 @@ Z has covariance I. Batch normalization keeps only the cheap part, a per-feature
   W_pca = (Λ + εI)^(-1/2) Uᵀ rotates onto the principal axes, then rescales;
   W_zca = U (Λ + εI)^(-1/2) Uᵀ rotates back, so Z stays as close to X as any whitening allows.
 - ``whiten(X, mean, W)``: Z = (X − μ) Wᵀ, i.e. z = W (x − μ) for each sample.
-- ``standardize(X, eps)``: x̂ = (x − μ) / √(σ² + ε) per feature, what batch norm does per batch.
-- ``time_whitening(dims, n)``: wall time of ZCA whitening against standardization as D grows
-  (the one function here that runs in PyTorch, as a network would).
+- ``standardize(x, eps) -> (x_hat, mu, var)``: x̂ = (x − μ) / √(σ² + ε) per feature, what batch
+  norm does per batch (notebook 04 writes it under the same name, arguments and returns).
 - ``plot_convergence(runs)``, ``plot_agreement(batch_sizes, agreement)``: notebook 03's two
   figures of this idea (each takes ``ax=None`` and returns the axes).
 
@@ -24,14 +23,14 @@ Taught in notebook 03 (whitening) and notebook 04 (standardization).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 
 import numpy as np
-import torch
+
+from helpers.checks import as_numpy
 
 __all__ = ["covariance", "fit_pca_whitening", "fit_zca_whitening", "whiten", "standardize",
-           "time_whitening", "plot_convergence", "plot_agreement"]
+           "plot_convergence", "plot_agreement"]
 
 
 def covariance(X) -> np.ndarray:
@@ -100,57 +99,25 @@ def whiten(X, mean, W) -> np.ndarray:
     return (X - mean) @ W.T
 
 
-def standardize(X, eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Standardize each feature (column) of X to mean 0 and variance about 1.
+def standardize(x, eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Standardize each feature (column) of x to mean 0 and variance about 1.
 
-    μ = (1/N) Σ_n x_n,  σ² = (1/N) Σ_n (x_n − μ)²  (biased),  x̂ = (x − μ) / √(σ² + ε).
+    mu = (1/N) Σ_n x_n,  var = (1/N) Σ_n (x_n − mu)²  (biased),  x_hat = (x − mu) / √(var + ε).
     Unlike whitening this leaves correlations between features untouched.
 
-    X: data, shape (N, D), N ≥ 2.  eps: ε ≥ 0 (ε = 0 fails on a constant feature).
-    Returns (X_hat, mean, var): X_hat shape (N, D), mean μ shape (D,), var σ² shape (D,).
-    Taught in notebook 04.
+    x: data, shape (N, D), N ≥ 2.  eps: ε ≥ 0 (ε = 0 fails on a constant feature).
+    Returns (x_hat, mu, var): x_hat shape (N, D), mu and var shape (D,).
+    Taught in notebook 04 (the learner writes it there under this name).
     """
-    X = _as_data("standardize", X)
+    x = _as_data("standardize", x, name="x")
     eps = _check_eps("standardize", eps)
-    mean = X.mean(axis=0)
-    var = X.var(axis=0)
+    mu = x.mean(axis=0)
+    var = x.var(axis=0)
     if eps == 0 and np.any(var == 0):
         cols = np.flatnonzero(var == 0).tolist()
         raise ValueError(f"standardize: features {cols[:10]} are constant; use eps > 0")
-    return (X - mean) / np.sqrt(var + eps), mean, var
-
-
-def time_whitening(dims, n: int = 1024, repeats: int = 3, eps: float = 1e-5,
-                   seed: int = 0) -> dict[str, np.ndarray]:
-    """Wall time to normalize one batch by ZCA whitening and by per-feature standardization.
-
-    For each D in ``dims`` a batch X ~ N(0, I) of shape (n, D) is ZCA-whitened,
-    Z = (X − μ)(Σ + εI)^(-1/2), O(n·D² + D³), and standardized, x̂ = (x − μ)/√(σ² + ε), O(n·D).
-    Both run in PyTorch (float64), the library a network would use, on one CPU thread: several
-    threads on a busy machine make timings erratic. Each time is the best of ``repeats`` runs.
-
-    dims: feature counts D ≥ 1, e.g. [16, 32, ..., 1024].  n: batch size N ≥ 2.
-    Returns {"ZCA whitening": seconds, "standardization": seconds}, each of shape (len(dims),).
-    Used in notebooks 03 and 04.
-    """
-    dims = [int(d) for d in np.atleast_1d(dims)]
-    if not dims or min(dims) < 1 or int(n) < 2 or int(repeats) < 1:
-        raise ValueError(f"time_whitening: need dims ≥ 1, n ≥ 2 and repeats ≥ 1, got dims={dims}, "
-                         f"n={n}, repeats={repeats}")
-    eps = _check_eps("time_whitening", eps)
-    gen = torch.Generator().manual_seed(int(seed))
-    jobs = {"ZCA whitening": _zca_torch, "standardization": _standardize_torch}
-    times = {name: np.zeros(len(dims)) for name in jobs}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        for i, D in enumerate(dims):
-            X = torch.randn(int(n), D, generator=gen, dtype=torch.float64)
-            for name, job in jobs.items():
-                times[name][i] = min(_seconds(job, X, eps) for _ in range(int(repeats)))
-    finally:
-        torch.set_num_threads(threads)
-    return times
+    x_hat = (x - mu) / np.sqrt(var + eps)
+    return x_hat, mu, var
 
 
 # --- figures of this idea (drawn in notebook 03; matplotlib is imported only when drawing) ---
@@ -204,24 +171,6 @@ def plot_agreement(batch_sizes, agreement: Mapping, ax=None,
 # --- private helpers ------------------------------------------------------------------------
 
 
-def _seconds(job, X, eps) -> float:
-    start = time.perf_counter()
-    job(X, eps)
-    return time.perf_counter() - start
-
-
-def _zca_torch(X, eps):
-    """ZCA whitening of a torch batch X (N, D), the torch twin of whiten(X, *fit_zca_whitening)."""
-    X_c = X - X.mean(dim=0)
-    lam, U = torch.linalg.eigh(X_c.T @ X_c / X.shape[0])
-    return X_c @ ((U / (lam.clamp(min=0) + eps).sqrt()) @ U.T)
-
-
-def _standardize_torch(X, eps):
-    """Per-feature standardization of a torch batch X (N, D), the twin of standardize(X)[0]."""
-    return (X - X.mean(dim=0)) / (X.var(dim=0, unbiased=False) + eps).sqrt()
-
-
 def _cov(X: np.ndarray) -> np.ndarray:
     Xc = X - X.mean(axis=0)
     S = Xc.T @ Xc / X.shape[0]
@@ -246,10 +195,8 @@ def _fit_eig(fname: str, X, eps) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _as_finite(fname: str, name: str, a) -> np.ndarray:
-    if hasattr(a, "detach"):  # a torch tensor, possibly requiring grad
-        a = a.detach().cpu().numpy()
     try:
-        a = np.asarray(a, dtype=np.float64)
+        a = as_numpy(a)
     except (TypeError, ValueError) as e:
         raise ValueError(f"{fname}: {name} must be a numeric array, got {type(a).__name__}") from e
     if not np.all(np.isfinite(a)):
@@ -259,15 +206,14 @@ def _as_finite(fname: str, name: str, a) -> np.ndarray:
     return a
 
 
-def _as_data(fname: str, X, min_samples: int = 2) -> np.ndarray:
-    X = _as_finite(fname, "X", X)
+def _as_data(fname: str, X, min_samples: int = 2, name: str = "X") -> np.ndarray:
+    X = _as_finite(fname, name, X)
     if X.ndim != 2:
-        raise ValueError(
-            f"{fname}: X must be 2-D with shape (N, D) (samples, features), got shape {X.shape}"
-        )
+        raise ValueError(f"{fname}: {name} must be 2-D with shape (N, D) (samples, features), "
+                         f"got shape {X.shape}")
     if X.shape[0] < min_samples:
         raise ValueError(
-            f"{fname}: X needs at least {min_samples} samples (rows), got shape {X.shape}"
+            f"{fname}: {name} needs at least {min_samples} samples (rows), got shape {X.shape}"
         )
     return X
 

@@ -1,30 +1,62 @@
-"""Tests for helpers.normalization's torch side: BatchNormFunction and the modules.
+"""Tests for helpers.normalization's torch side: BatchNormFunction, batch_norm and the modules.
 
-The Function against torch.autograd.gradcheck; BatchNorm1d/BatchNorm2d against torch.nn's
-(outputs, gradients, running statistics, num_batches_tracked, float32 accuracy, state dicts
-loading both ways), compared in float64.
+The Function against torch.autograd.gradcheck (with the statistics recomputed from x, so that
+the check covers the paths through mu and var) and against notebook 05's code; BatchNorm1d and
+BatchNorm2d against torch.nn's (outputs, gradients, running statistics, num_batches_tracked,
+float32 accuracy, state dicts loading both ways), compared in float64.
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
+from pathlib import Path
+
+import nbformat
 import pytest
 import torch
 import torch.nn.functional as F
 
 from helpers.checks import rel_error
-from helpers.normalization import BatchNorm1d, BatchNorm2d, BatchNormFunction
+from helpers.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNormFunction,
+    batch_norm,
+    batch_statistics,
+)
+from helpers.normalization.layout import per_feature
 
 TOL = 1e-10  # float64 agreement with torch
+NOTEBOOK_05 = Path(__file__).resolve().parent.parent / "notebooks" / "05_batchnorm_layer.ipynb"
 
 
 # --------------------------------------------------------------------------------------------
-# BatchNormFunction: the hand-derived backward
+# BatchNormFunction and batch_statistics: the hand-derived backward
 # --------------------------------------------------------------------------------------------
+
+
+def through_function(x, weight, bias, eps=1e-5):
+    """BatchNormFunction with x's own statistics, recomputed on every call (as batch_norm does)."""
+    return BatchNormFunction.apply(x, *batch_statistics(x), per_feature(weight, x),
+                                   per_feature(bias, x), eps)
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (2, 3, 4, 4)])
+def test_batchnorm_function_passes_gradcheck_through_the_statistics(shape):
+    """gradcheck perturbs x, so mu and var change too: dx must hold their paths."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(shape, dtype=torch.float64, generator=gen) * 3 + 1
+    weight = torch.randn(3, dtype=torch.float64, generator=gen)
+    bias = torch.randn(3, dtype=torch.float64, generator=gen)
+    inputs = tuple(t.requires_grad_() for t in (x, weight, bias))
+    assert torch.autograd.gradcheck(through_function, inputs, eps=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("affine", ["weight and bias", "weight", "bias", "neither"])
-def test_batchnorm_function_passes_gradcheck(affine):
-    gen = torch.Generator().manual_seed(0)
+def test_batch_norm_passes_gradcheck_with_or_without_weight_and_bias(affine):
+    gen = torch.Generator().manual_seed(1)
     x = torch.randn(6, 3, dtype=torch.float64, generator=gen) * 3 + 1
     weight = torch.randn(3, dtype=torch.float64, generator=gen) if "weight" in affine else None
     bias = torch.randn(3, dtype=torch.float64, generator=gen) if "bias" in affine else None
@@ -32,17 +64,17 @@ def test_batchnorm_function_passes_gradcheck(affine):
 
     def f(*args):
         it = iter(args)
-        return BatchNormFunction.apply(next(it), next(it) if weight is not None else None,
-                                       next(it) if bias is not None else None, 1e-5)[0]
+        return batch_norm(next(it), None, None, next(it) if weight is not None else None,
+                          next(it) if bias is not None else None, training=True)
 
     assert torch.autograd.gradcheck(f, inputs, eps=1e-6, atol=1e-8)
 
 
-def test_batchnorm_function_uses_its_own_backward_once():
+def test_batchnorm_function_returns_one_output_and_uses_its_own_backward_once():
     x = torch.randn(5, 2, dtype=torch.float64, requires_grad=True)
     w = torch.ones(2, dtype=torch.float64, requires_grad=True)
-    out, mu, var = BatchNormFunction.apply(x, w, None, 1e-5)
-    assert not mu.requires_grad and not var.requires_grad  # statistics, not in the graph
+    out = through_function(x, w, torch.zeros(2, dtype=torch.float64))
+    assert isinstance(out, torch.Tensor) and out.shape == x.shape
     assert "BatchNormFunction" in type(out.grad_fn).__name__
     (dx,) = torch.autograd.grad((out**3).sum(), x, create_graph=True)
     with pytest.raises(RuntimeError):  # once_differentiable: no silent wrong double backward
@@ -50,15 +82,67 @@ def test_batchnorm_function_uses_its_own_backward_once():
 
 
 @pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (2, 3, 4, 4)])
-def test_batchnorm_function_takes_every_layout_and_returns_the_batch_statistics(shape):
-    x = torch.randn(shape, dtype=torch.float64, requires_grad=True)
-    w, b = torch.rand(3, dtype=torch.float64) + 0.5, torch.randn(3, dtype=torch.float64)
-    out, mu, var = BatchNormFunction.apply(x, w, b, 1e-5)
+def test_batch_statistics_are_the_biased_ones_without_a_graph(shape):
+    x = (torch.randn(shape, dtype=torch.float64) * 2 + 100).requires_grad_()
+    mu, var = batch_statistics(x)
     dims = (0, *range(2, len(shape)))
-    assert rel_error(out, F.batch_norm(x, None, None, w, b, training=True)) < TOL
-    assert rel_error(mu, x.mean(dim=dims)) < TOL
-    assert rel_error(var, x.var(dim=dims, unbiased=False)) < TOL
-    assert torch.autograd.gradcheck(lambda t: BatchNormFunction.apply(t, w, b, 1e-5)[0], (x,))
+    assert mu.shape == var.shape == (1, 3) + (1,) * (len(shape) - 2)
+    assert not mu.requires_grad and not var.requires_grad
+    assert rel_error(mu, x.mean(dim=dims, keepdim=True)) < TOL
+    assert rel_error(var, x.var(dim=dims, unbiased=False, keepdim=True)) < TOL
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (2, 3, 4, 4)])
+def test_batchnorm_function_matches_torch_in_every_layout(shape):
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=True)
+    w = (torch.rand(3, dtype=torch.float64) + 0.5).requires_grad_()
+    b = torch.randn(3, dtype=torch.float64, requires_grad=True)
+    dout = torch.randn(shape, dtype=torch.float64)
+    ours = through_function(x, w, b)
+    theirs = F.batch_norm(x, None, None, w, b, training=True)
+    assert rel_error(ours, theirs) < TOL
+    for a, c in zip(torch.autograd.grad(ours, (x, w, b), dout),
+                    torch.autograd.grad(theirs, (x, w, b), dout), strict=True):
+        assert rel_error(a, c) < TOL
+
+
+def _notebook_definition(name):
+    """The code cell of notebook 05 that defines ``name`` (a class or a function), parsed."""
+    for cell in nbformat.read(NOTEBOOK_05, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.parse(cell.source).body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node.name == name:
+                return node
+    raise AssertionError(f"notebook 05 defines no {name}")
+
+
+def _without_docstrings(node):
+    """The code of a definition, docstrings (which differ in length) left out."""
+    for n in ast.walk(node):
+        body = getattr(n, "body", None)
+        if (isinstance(n, (ast.ClassDef, ast.FunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)):
+            n.body = body[1:]
+    return ast.dump(node)
+
+
+def _package_definition(obj, leave_out=()):
+    node = ast.parse(textwrap.dedent(inspect.getsource(obj))).body[0]
+    node.body = [st for st in node.body if not any(word in ast.unparse(st) for word in leave_out)]
+    return node
+
+
+@pytest.mark.parametrize("obj, leave_out", [
+    (BatchNormFunction, ()),
+    (batch_statistics, ()),
+    # the package's batch_norm also checks its arguments and accepts weight = bias = None
+    (batch_norm, ("check_arguments", "is None else")),
+])
+def test_notebook_05_writes_the_same_code_as_the_package(obj, leave_out):
+    """A learner who finishes notebook 05 finds what they wrote, under the same name."""
+    notebook = _without_docstrings(_notebook_definition(obj.__name__))
+    assert notebook == _without_docstrings(_package_definition(obj, leave_out))
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.checks import check_close, claim, numerical_gradient, rel_error
+from helpers.checks import as_numpy, check_close, claim, numerical_gradient, rel_error
 
 
 def test_claim_prints_statement_when_true(capsys):
@@ -61,3 +61,21 @@ def test_numerical_gradient_rejects_bad_input():
         numerical_gradient(lambda z: z, np.arange(3))
     with pytest.raises(ValueError, match="h must be positive"):
         numerical_gradient(lambda z: z, np.ones(3), h=0)
+
+
+def test_as_numpy_converts_tensors_that_require_grad_and_lists():
+    t = torch.arange(3.0, requires_grad=True)
+    for a in (t, t.detach().numpy(), [0.0, 1.0, 2.0]):
+        out = as_numpy(a)
+        assert isinstance(out, np.ndarray) and out.dtype == np.float64
+        np.testing.assert_array_equal(out, [0.0, 1.0, 2.0])
+    assert as_numpy(t, dtype=np.float32).dtype == np.float32
+    x = np.ones(2)
+    assert as_numpy(x) is x  # no copy when nothing needs converting
+
+
+def test_plots_and_whitening_use_the_one_conversion():
+    import helpers.plots as plots
+    import helpers.whitening as whitening
+
+    assert plots.as_numpy is as_numpy and whitening.as_numpy is as_numpy

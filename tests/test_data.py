@@ -15,7 +15,6 @@ from helpers.data import (
     class_batches,
     correlated_gaussians,
     load_mnist,
-    two_gaussians,
 )
 
 
@@ -75,14 +74,6 @@ def test_correlated_gaussians_seeded_and_correlated():
         correlated_gaussians(10, scales=(1.0, -1.0))
     with pytest.raises(ValueError, match="n must be"):
         correlated_gaussians(1)
-
-
-def test_two_gaussians_labels_and_seed():
-    x, y = two_gaussians(100, seed=3)
-    assert x.shape == (200, 2) and y.shape == (200,) and set(y) == {0, 1}
-    np.testing.assert_array_equal(x, two_gaussians(100, seed=3)[0])
-    with pytest.raises(ValueError, match="positive integer"):
-        two_gaussians(0)
 
 
 def test_circle_task_shapes_types_and_label_rule():

@@ -115,14 +115,14 @@ def test_numpy_gradients_match_numerical_gradients(shape, training, eps):
 
 
 def test_cache_has_the_names_notebook_05_uses():
-    """Notebook 05's bn_forward builds BatchNormCache(x, x_hat, mu, var, gamma, eps)."""
+    """Notebook 05's batchnorm_forward builds the same BatchNormCache, field for field."""
     x, gamma, beta, _, _, dout = make_case((6, 3), seed=5)
     out, cache = batchnorm_forward(x, None, None, gamma, beta, training=True)
     assert isinstance(cache, BatchNormCache) and cache.training
-    assert cache._fields[:6] == ("x", "x_hat", "mu", "var", "gamma", "eps")
+    assert cache._fields == ("x", "x_hat", "mu", "var", "gamma", "eps", "training")
     mu, var = x.mean(axis=0), x.var(axis=0)
     x_hat = (x - mu) / np.sqrt(var + 1e-5)
-    notebook_cache = BatchNormCache(x, x_hat, mu, var, gamma, 1e-5)  # as notebook 05 builds it
+    notebook_cache = BatchNormCache(x, x_hat, mu, var, gamma, 1e-5, True)  # as notebook 05's
     for a, b in zip(batchnorm_backward(dout, notebook_cache), batchnorm_backward(dout, cache),
                     strict=True):
         assert rel_error(a, b) < 1e-12
@@ -250,3 +250,15 @@ def test_torch_batch_norm_defaults_to_eval_mode_like_torch():
     x = torch.randn(3, 2, dtype=torch.float64)
     rm, rv = torch.randn(2, dtype=torch.float64), torch.rand(2, dtype=torch.float64) + 0.5
     assert rel_error(batch_norm(x, rm, rv), F.batch_norm(x, rm, rv)) < TOL
+
+
+def test_layout_is_public_and_the_old_private_name_still_imports():
+    """helpers.dashboard (until it switches) imports _layout; it must be the same functions."""
+    from helpers.normalization import _layout, layout
+
+    assert set(layout.__all__) == {"reduce_axes", "per_feature", "values_per_feature"}
+    for name in layout.__all__:
+        assert getattr(_layout, name) is getattr(layout, name)
+    x = np.zeros((8, 3, 5, 5))
+    assert layout.reduce_axes(x) == (0, 2, 3) and layout.values_per_feature(x) == 200
+    assert layout.per_feature(np.ones(3), x).shape == (1, 3, 1, 1)

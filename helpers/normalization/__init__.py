@@ -7,17 +7,21 @@ then scales and shifts it with learned parameters γ (``gamma``, = ``weight``) a
 
     mu = mean(x),  var = mean((x - mu)²),  x_hat = (x - mu) / √(var + eps),  out = γ·x_hat + β
 
-The modules, one idea each (the mathematics first, the argument checks last):
+The modules, one idea each (the mathematics first, the argument checks last). Notebook 05 writes
+the functions marked (05) itself, under these names, with these arguments and the same cache:
 
 - ``batchnorm_numpy``: ``batchnorm_forward(x, running_mean, running_var, gamma, beta,
   training=False, momentum=0.1, eps=1e-5) -> (out, cache)``, ``batchnorm_backward(dout, cache)``
   (the simplified closed form) and ``batchnorm_backward_steps(dout, cache)`` (node by node),
-  sharing one ``BatchNormCache`` (notebook 05)
+  sharing one ``BatchNormCache`` (05)
 - ``batchnorm_torch``: ``BatchNormFunction`` (an ``autograd.Function`` with the hand-derived
-  backward), ``batch_norm`` (like ``torch.nn.functional.batch_norm``), ``BatchNorm1d``,
-  ``BatchNorm2d`` (like ``torch.nn``'s; their state dicts load into each other) (notebook 05)
-- ``running_stats``: ``update_running_stats_`` (PyTorch's momentum rule, numpy or torch) and
-  ``scale_and_shift`` (batch norm with fixed statistics as one affine map) (notebook 06)
+  backward; it takes the batch's statistics from ``batch_statistics``), ``batch_norm`` (like
+  ``torch.nn.functional.batch_norm``) (all three 05), and the modules ``BatchNorm1d``,
+  ``BatchNorm2d`` built on ``batch_norm`` (like ``torch.nn``'s; their state dicts load into each
+  other)
+- ``running_stats``: ``update_running_stats_(running_mean, running_var, mu, var, m, momentum)``
+  (PyTorch's momentum rule, numpy or torch) and ``scale_and_shift`` (batch norm with fixed
+  statistics as one affine map) (notebook 06)
 - ``batch_renorm``: ``batch_renorm`` and ``BatchRenorm1d``, Batch Renormalization (notebook 06)
 - ``groupnorm_numpy``: ``groupnorm_forward(x, gamma, beta, num_groups, eps=1e-5)``,
   ``groupnorm_backward``, ``instancenorm_forward(x, gamma, beta, eps=1e-5)``,
@@ -25,7 +29,9 @@ The modules, one idea each (the mathematics first, the argument checks last):
   of channels, never across the batch (notebook 12)
 - ``layernorm_numpy``: ``layernorm_forward(x, gamma, beta, eps=1e-5)`` and ``layernorm_backward``,
   each example standardized over all its features: group norm with one group (notebook 12)
-- ``_layout``: which axes the statistics are taken over, for (N, D), (N, C, L), (N, C, H, W)
+- ``layout``: ``reduce_axes``, ``per_feature``, ``values_per_feature``: which axes the statistics
+  are taken over, for (N, D), (N, C, L), (N, C, H, W) (also used by ``helpers.inference`` and
+  ``helpers.dashboard``)
 - ``_checks``: the argument checks and their error messages
 
 Conventions, as in PyTorch: normalization uses the biased batch variance (divide by M);
@@ -42,7 +48,13 @@ from .batchnorm_numpy import (
     batchnorm_backward_steps,
     batchnorm_forward,
 )
-from .batchnorm_torch import BatchNorm1d, BatchNorm2d, BatchNormFunction, batch_norm
+from .batchnorm_torch import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNormFunction,
+    batch_norm,
+    batch_statistics,
+)
 from .groupnorm_numpy import (
     GroupNormCache,
     groupnorm_backward,
@@ -59,6 +71,7 @@ __all__ = [
     "batchnorm_backward_steps",
     "BatchNormCache",
     "BatchNormFunction",
+    "batch_statistics",
     "batch_norm",
     "BatchNorm1d",
     "BatchNorm2d",

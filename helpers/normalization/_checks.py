@@ -80,7 +80,7 @@ def check_vectors(where: str, x, **vectors) -> None:
     """Each per-feature vector (gamma, beta, running buffers) must have shape (D,)."""
     d = int(x.shape[1])
     for name, v in vectors.items():
-        if v is not None and _shape(v) != (d,):
+        if v is not None and tuple(v.shape) != (d,):
             raise ValueError(
                 f"{where}: {name} has shape {_shape(v)}, expected ({d},) to match x's feature axis"
             )

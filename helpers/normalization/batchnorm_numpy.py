@@ -2,8 +2,9 @@
 
 CS231n's contract: ``batchnorm_forward(...) -> (out, cache)`` and
 ``*_backward(dout, cache) -> (dx, dgamma, dbeta)``; the simplified and the step-by-step backward
-share one cache, a ``BatchNormCache`` with the names notebook 05 uses. Taught in notebook 05
-(forward, backward) and notebook 06 (running statistics).
+share one cache, a ``BatchNormCache``. Notebook 05 writes all three under these names, with these
+arguments and this cache, for (N, D) inputs (its forward builds the four lines of Algorithm 1
+from one-line helpers; here they are inline, for every layout). Running statistics: notebook 06.
 Shapes: N = batch, D = features, C = channels, L = length; M = values per feature (N, N·L or
 N·H·W); statistics are per feature (axis 1), over all other axes.
 """
@@ -15,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import check_arguments, check_dout, check_numpy_running
-from ._layout import per_feature, reduce_axes, values_per_feature
+from .layout import per_feature, reduce_axes, values_per_feature
 from .running_stats import update_running_stats_
 
 
@@ -58,15 +59,16 @@ def batchnorm_forward(x, running_mean, running_var, gamma, beta, training=False,
     check_numpy_running("batchnorm_forward", running_mean, running_var)
     check_arguments("batchnorm_forward", x, running_mean, running_var, training, momentum, eps,
                     gamma=gamma, beta=beta)
-    if training:
-        mu, var = x.mean(axis=reduce_axes(x)), x.var(axis=reduce_axes(x))  # (D,), biased
-        if running_mean is not None:  # in place: the caller's arrays change
+    if training:  # Algorithm 1: the batch's own statistics
+        mu = x.mean(axis=reduce_axes(x))  # line 1, (C,)
+        var = x.var(axis=reduce_axes(x))  # line 2, biased (divide by M)
+        if running_mean is not None:  # notebook 06: the caller's arrays change in place
             update_running_stats_(running_mean, running_var, mu, var, values_per_feature(x),
                                   momentum)
-    else:
-        mu, var = np.array(running_mean), np.array(running_var)  # copies: constants in eval
-    x_hat = (x - per_feature(mu, x)) / np.sqrt(per_feature(var, x) + eps)
-    out = per_feature(gamma, x) * x_hat + per_feature(beta, x)
+    else:  # eval mode: the running statistics, copied so that the cache keeps them constant
+        mu, var = np.array(running_mean), np.array(running_var)
+    x_hat = (x - per_feature(mu, x)) / np.sqrt(per_feature(var, x) + eps)  # line 3
+    out = per_feature(gamma, x) * x_hat + per_feature(beta, x)  # line 4
     return out, BatchNormCache(x, x_hat, mu, var, gamma, eps, training)
 
 
@@ -80,7 +82,7 @@ def batchnorm_backward(dout, cache):
 
     Inputs:
     - dout: upstream gradient, shaped like the forward's input and output
-    - cache: the ``BatchNormCache`` from ``batchnorm_forward`` (or notebook 05's ``bn_forward``)
+    - cache: the ``BatchNormCache`` from ``batchnorm_forward`` (the package's or notebook 05's)
     Returns (dx, dgamma, dbeta): dx shaped like x, dgamma and dbeta (D,) or (C,).
     Taught in notebook 05.
     """
@@ -97,31 +99,31 @@ def batchnorm_backward(dout, cache):
 
 
 def batchnorm_backward_steps(dout, cache):
-    """Batch normalization backward pass in numpy, one node of the graph at a time.
+    """Batch normalization backward pass in numpy: the paper's chain rule, one node at a time.
 
-    Walks back through  mu = mean(x), x_mu = x - mu, var = mean(x_mu²),
-    inv_std = (var + eps)^(-1/2), x_hat = x_mu·inv_std, y = gamma·x_hat, out = y + beta,
-    multiplying each node's local derivative into the upstream gradient (chain rule). In eval
-    mode mu and var are constants, so the walk stops at x_mu. Same cache, same results as
-    ``batchnorm_backward``.
+    Ioffe & Szegedy's (2015, section 3) equations, with sums over the M values of each feature:
+        dbeta = Σ dout,  dgamma = Σ dout·x_hat,  dx_hat = dout·gamma
+        dvar  = Σ dx_hat·(x - mu) · (-1/2)(var + eps)^(-3/2)
+        dmu   = -Σ dx_hat / √(var + eps) + dvar · Σ -2(x - mu) / M
+        dx    = dx_hat / √(var + eps) + dvar · 2(x - mu)/M + dmu / M
+    In eval mode mu and var are constants, so only the first term of dx remains. Same cache,
+    same results as ``batchnorm_backward``; notebook 05 writes it for (N, D) in training mode.
 
     Inputs: dout shaped like the forward's output; cache, a ``BatchNormCache``.
     Returns (dx, dgamma, dbeta): dx shaped like x, dgamma and dbeta (D,) or (C,).
     Taught in notebook 05.
     """
     dout = check_dout("batchnorm_backward_steps", dout, cache.x.shape)
-    axes, m = reduce_axes(dout), values_per_feature(dout)
+    axes, m, x, x_hat = reduce_axes(dout), values_per_feature(dout), cache.x, cache.x_hat
+    eps = cache.eps
     mu, var, gamma = (per_feature(v, dout) for v in (cache.mu, cache.var, cache.gamma))
-    x_mu, inv_std = cache.x - mu, 1 / np.sqrt(var + cache.eps)
-    dbeta = dout.sum(axis=axes)  # out = y + beta
-    dgamma = (dout * cache.x_hat).sum(axis=axes)  # y = gamma·x_hat
+    dbeta = dout.sum(axis=axes)
+    dgamma = (dout * x_hat).sum(axis=axes)
     dx_hat = dout * gamma
-    dx_mu = dx_hat * inv_std  # x_hat = x_mu·inv_std, the x_mu branch
-    if not cache.training:
-        return dx_mu, dgamma, dbeta  # x_mu = x - mu with mu constant
-    dinv_std = (dx_hat * x_mu).sum(axis=axes, keepdims=True)  # ... and the inv_std branch
-    dvar = dinv_std * -0.5 * (var + cache.eps) ** -1.5  # inv_std = (var + eps)^(-1/2)
-    dx_mu = dx_mu + dvar * 2 * x_mu / m  # var = mean(x_mu²)
-    dmu = -dx_mu.sum(axis=axes, keepdims=True)  # x_mu = x - mu, the mu branch
-    dx = dx_mu + dmu / m  # mu = mean(x), plus the direct x branch (dx_mu)
+    if not cache.training:  # mu and var are constants: x reaches the loss through x_hat only
+        return dx_hat / np.sqrt(var + eps), dgamma, dbeta
+    dvar = (dx_hat * (x - mu)).sum(axis=axes, keepdims=True) * -0.5 * (var + eps) ** -1.5
+    dmu = (-(dx_hat / np.sqrt(var + eps)).sum(axis=axes, keepdims=True)
+           + dvar * (-2 * (x - mu)).sum(axis=axes, keepdims=True) / m)
+    dx = dx_hat / np.sqrt(var + eps) + dvar * 2 * (x - mu) / m + dmu / m
     return dx, dgamma, dbeta

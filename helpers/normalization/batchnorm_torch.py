@@ -1,11 +1,14 @@
 """Batch normalization in torch, the version that trains: a Function, a functional, the modules.
 
 - ``BatchNormFunction``: an ``autograd.Function`` whose backward is notebook 05's formula
+- ``batch_statistics``: a batch's mean and biased variance per feature, for that Function
 - ``batch_norm``: like ``torch.nn.functional.batch_norm`` (same arguments, same defaults)
 - ``BatchNorm1d``, ``BatchNorm2d``: like ``torch.nn``'s; their state dicts load into each other
 
 The mathematics is in the Function (training) and ``scale_and_shift`` (eval); the bookkeeping
-(buffers, modes, momentum) in the modules. Taught in notebook 05 (running statistics: 06).
+(buffers, modes, momentum) in the modules. Notebook 05 writes ``batch_statistics``,
+``BatchNormFunction`` and ``batch_norm`` with the same code (``batch_norm`` without its argument
+checks and the affine=False case); running statistics and eval mode are notebook 06's.
 """
 
 from __future__ import annotations
@@ -15,95 +18,105 @@ from torch import nn
 from torch.autograd.function import once_differentiable
 
 from ._checks import check_arguments, check_module_arguments, check_module_input
-from ._layout import per_feature, reduce_axes, values_per_feature
+from .layout import per_feature, reduce_axes, values_per_feature
 from .running_stats import scale_and_shift, update_running_stats_
 
 
 class BatchNormFunction(torch.autograd.Function):
-    """Batch normalization with the batch's statistics and the hand-derived backward.
+    """Batch normalization with the batch's statistics and the backward derived in notebook 05.
 
-    forward:   mu = mean(x), var = mean((x - mu)²) per feature over the M values of each
-               (biased), x_hat = (x - mu)·inv_std with inv_std = 1/√(var + eps),
-               out = gamma·x_hat + beta   (gamma = weight, beta = bias; either may be None)
-    backward:  dbeta = Σ dout,  dgamma = Σ dout·x_hat,
-               dx = gamma·inv_std/M·(M·dout - dbeta - x_hat·dgamma)   (notebook 05, not autograd)
+    forward:   x_hat = (x - mu)·inv_std with inv_std = 1/√(var + eps),  out = γ·x_hat + β
+    backward:  dbeta = Σ dout,  dgamma = Σ dout·x_hat   (sums over the M values of each feature)
+               dx = γ·inv_std·(dout - dbeta/M - x_hat·dgamma/M)
 
-    ``out, mu, var = BatchNormFunction.apply(x, weight, bias, eps)``: x (N, D), (N, C, L) or
-    (N, C, H, W); weight, bias (C,) or None; eps a float > 0. Returns out shaped like x, and the
-    batch's mu and biased var (C,), not differentiable, so that the caller can update running
-    statistics without a second pass over x (like torch's own kernel, which returns them too).
-    Differentiable once (double backward raises). Taught in notebook 05.
+    ``out = BatchNormFunction.apply(x, mu, var, weight, bias, eps)``:
+    - x: (N, C), (N, C, L) or (N, C, H, W); M = N, N·L or N·H·W values per feature
+    - mu, var: x's own batch mean and biased variance, from ``batch_statistics(x)``, shaped
+      (1, C), (1, C, 1) or (1, C, 1, 1). They are inputs without a gradient of their own, computed
+      without a graph: to autograd they are constants, but the backward above already holds
+      every path from x through mu and var (the two sums), so none is lost or counted twice, and
+      the caller can update its running statistics from the same numbers without a second pass
+      over x. They must be x's own: with other statistics (running ones) dx would be wrong.
+    - weight (= γ), bias (= β): shaped like mu (``per_feature``) or broadcastable to it
+    - eps: float > 0
+    Returns out, shaped like x. Differentiable once (a double backward raises).
+
+    Why it is fast: ``torch.addcmul(c, a, b)`` computes c + a·b in one pass over the data, so
+    x_hat and out take one pass each and dx two (the second in place), where the formulas written
+    term by term take two passes for x_hat and for out and five for dx, each pass writing a new
+    temporary tensor the size of x (``tools/bench_batchnorm.py`` times it against torch's kernel).
+
+    >>> x = torch.randn(8, 3, requires_grad=True)
+    >>> out = BatchNormFunction.apply(x, *batch_statistics(x), torch.ones(3), torch.zeros(3), 1e-5)
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias, eps):
-        dims = reduce_axes(x)  # every axis but the features: (0,), (0, 2) or (0, 2, 3)
-        mu = x.mean(dim=dims, keepdim=True)  # (1, C), (1, C, 1) or (1, C, 1, 1)
-        x_mu = x - mu
-        var = x_mu.square().mean(dim=dims, keepdim=True)  # biased, as in the paper
+    def forward(ctx, x, mu, var, weight, bias, eps):
         inv_std = torch.rsqrt(var + eps)
-        x_hat = x_mu.mul_(inv_std)  # in place: x - mu is not needed any more
-        out = x_hat * per_feature(weight, x) if weight is not None else x_hat.clone()
-        if bias is not None:
-            out += per_feature(bias, x)
+        x_hat = torch.addcmul(-mu * inv_std, x, inv_std)  # (x - mu)·inv_std
         ctx.save_for_backward(x_hat, weight, inv_std)
-        mu, var = mu.reshape(-1), var.reshape(-1)
-        ctx.mark_non_differentiable(mu, var)
-        return out, mu, var
+        return torch.addcmul(bias, x_hat, weight)  # weight·x_hat + bias
 
     @staticmethod
     @once_differentiable
-    def backward(ctx, dout, _dmu, _dvar):
+    def backward(ctx, dout):
         x_hat, weight, inv_std = ctx.saved_tensors
         dims, m = reduce_axes(dout), values_per_feature(dout)
-        dbeta = dout.sum(dim=dims, keepdim=True)
-        dgamma = (dout * x_hat).sum(dim=dims, keepdim=True)
-        dx = None
-        if ctx.needs_input_grad[0]:
-            # dx = gamma·inv_std/M·(M·dout - dbeta - x_hat·dgamma), term by term in one tensor
-            dx = x_hat * (-dgamma / m)
-            dx += dout
-            dx -= dbeta / m
-            dx *= inv_std if weight is None else inv_std * per_feature(weight, dout)
-        dweight = dgamma.reshape(-1) if ctx.needs_input_grad[1] else None
-        dbias = dbeta.reshape(-1) if ctx.needs_input_grad[2] else None
-        return dx, dweight, dbias, None
+        dbeta, dgamma = dout.sum(dims, keepdim=True), (dout * x_hat).sum(dims, keepdim=True)
+        scale = weight * inv_std  # dx = scale·(dout - dbeta/M - x_hat·dgamma/M), multiplied out:
+        dx = torch.addcmul(scale * dbeta / -m, dout, scale).addcmul_(x_hat, scale * dgamma / -m)
+        return dx, None, None, dgamma, dbeta, None
+
+
+@torch.no_grad()  # no graph: BatchNormFunction's backward holds the paths through mu and var
+def batch_statistics(x):
+    """The batch mean and biased variance of each feature, for ``BatchNormFunction``.
+
+        mu = mean(x),  var = mean((x - mu)²)   over the M values of each feature (axis 1)
+
+    Two passes (the mean first) keep var accurate in float32 even when |mu| ≫ σ.
+    x: (N, C), (N, C, L) or (N, C, H, W). Returns (mu, var), each (1, C), (1, C, 1) or
+    (1, C, 1, 1), without a gradient. Taught in notebook 05.
+    """
+    dims = reduce_axes(x)
+    mu = x.mean(dims, keepdim=True)
+    var = (x - mu).square_().mean(dims, keepdim=True)
+    return mu, var
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Batch normalization in torch, like ``torch.nn.functional.batch_norm``.
 
-    training:  out = γ·(x - mu)/√(var + eps) + β with the batch's mu and biased var, through
-               ``BatchNormFunction``; given running_mean/running_var, they are updated in place
-               by ``update_running_stats_`` (momentum, unbiased var, no grad).
+    training:  out = γ·(x - mu)/√(var + eps) + β with the batch's mu and biased var
+               (``batch_statistics``), through ``BatchNormFunction``; given running_mean and
+               running_var, they are updated in place by ``update_running_stats_`` (momentum,
+               unbiased var, no gradient) from the same mu and var.
     eval:      out = x·scale + shift with (scale, shift) = ``scale_and_shift(running_mean,
-               running_var, weight, bias, eps)`` (autograd's backward).
+               running_var, weight, bias, eps)`` (autograd's backward: mu, var are constants).
 
     Inputs:
-    - x: (N, D), (N, C, L) or (N, C, H, W); statistics per feature/channel (axis 1)
-    - running_mean, running_var: (D,) or (C,) tensors, or None (only when training=True)
-    - weight (= γ), bias (= β): (D,) or (C,) tensors, or None (affine=False)
+    - x: (N, C), (N, C, L) or (N, C, H, W); statistics per feature/channel (axis 1)
+    - running_mean, running_var: (C,) tensors, or None (only when training=True)
+    - weight (= γ), bias (= β): (C,) tensors, or None (affine=False: γ = 1, β = 0)
     - training: bool, default False; momentum: float in [0, 1]; eps: float > 0 (≥ 0 in eval)
-    Returns out, shaped like x. Taught in notebook 05 (and notebook 06 for running statistics).
+    Returns out, shaped like x. Taught in notebook 05 (running statistics, eval mode: 06).
 
     >>> x = torch.randn(8, 3)
     >>> out = batch_norm(x, None, None, training=True)  # each column: mean 0, variance ≈ 1
     """
     check_arguments("batch_norm", x, running_mean, running_var, training, momentum, eps,
                     weight=weight, bias=bias)
-    return _batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps)
-
-
-def _batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps):
-    """``batch_norm`` without the checks (the modules check their own arguments once)."""
-    if not training:
+    weight = x.new_ones(x.shape[1]) if weight is None else weight  # affine=False: γ = 1, β = 0
+    bias = x.new_zeros(x.shape[1]) if bias is None else bias
+    if not training:  # eval mode: the running statistics are constants (notebook 06)
         scale, shift = scale_and_shift(running_mean, running_var, weight, bias, eps)
-        return x * per_feature(scale, x) + per_feature(shift, x)
-    out, mu, var = BatchNormFunction.apply(x, weight, bias, eps)
-    if running_mean is not None:
-        update_running_stats_(running_mean, running_var, mu, var, values_per_feature(x), momentum)
-    return out
+        return torch.addcmul(per_feature(shift, x), x, per_feature(scale, x))  # x·scale + shift
+    mu, var = batch_statistics(x)
+    if running_mean is not None:  # notebook 06
+        update_running_stats_(running_mean, running_var, mu.flatten(), var.flatten(),
+                              values_per_feature(x), momentum)
+    return BatchNormFunction.apply(x, mu, var, per_feature(weight, x), per_feature(bias, x), eps)
 
 
 class _BatchNorm(nn.Module):
@@ -170,9 +183,9 @@ class _BatchNorm(nn.Module):
             if self.momentum is None:  # the cumulative average of all batches so far
                 momentum = 1.0 / float(self.num_batches_tracked)
         pass_buffers = not self.training or self.track_running_stats
-        return _batch_norm(x, self.running_mean if pass_buffers else None,
-                           self.running_var if pass_buffers else None, self.weight, self.bias,
-                           use_batch_stats, momentum, self.eps)
+        return batch_norm(x, self.running_mean if pass_buffers else None,
+                          self.running_var if pass_buffers else None, self.weight, self.bias,
+                          use_batch_stats, momentum, self.eps)
 
 
 class BatchNorm1d(_BatchNorm):

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import _shape, check_dout, check_eps, check_vectors
-from ._layout import per_feature, reduce_axes
+from .layout import per_feature, reduce_axes
 
 
 class GroupNormCache(NamedTuple):
