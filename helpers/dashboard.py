@@ -8,9 +8,11 @@
 Per hidden layer (the input z of each activation, as ``helpers.measurements.layer_inputs``
 captures it): its distribution (15/50/85th percentiles and a sample of values), the saturated
 fraction (``saturated_fraction``: sigmoid/tanh; NaN for ReLU) and, for ReLU, the fraction of
-inputs at or below 0 (units that pass no gradient for that example). Per weight matrix: the
-gradient norm ‖∇W‖ and the update-to-weight ratio ‖lr·∇W‖/‖W‖ (plain SGD's update; around
-1e-3 is the usual rule of thumb for a healthy rate). Per batch-norm layer: how far the running
+inputs at or below 0 (units that pass no gradient for that example). Per Linear layer: the
+error reaching it, ‖∂ℓ/∂z‖ per example (``layer_errors``: how much gradient reaches the layer;
+the weight gradient ‖∇W‖ is that error times the layer's input, so it is not), and the
+update-to-weight ratio ‖lr·∇W‖/‖W‖ (plain SGD's update; around 1e-3 is the usual rule of
+thumb for a healthy rate). Per batch-norm layer: how far the running
 statistics (eval mode) are from the batch's statistics (training mode) on the same input,
 mean |running_mean − mu_B|/sigma_B and median running_var/sigma²_B: 0 and 1 when the two modes
 agree. The measurements never change the model: its buffers, gradients and mode are restored.
@@ -32,9 +34,9 @@ from torch import nn
 from helpers.environment import seeded
 from helpers.history import PERCENTILES, History
 from helpers.inference import bn_layers
-from helpers.measurements import layer_inputs, saturated_fraction
+from helpers.measurements import layer_errors, layer_inputs, saturated_fraction, weight_norms
 from helpers.models import activation_name, hidden_activations, linear_layers
-from helpers.normalization._layout import reduce_axes
+from helpers.normalization.layout import reduce_axes
 
 HEALTHY_UPDATE_RATIO = 1e-3  # ‖lr·∇W‖/‖W‖: the rule of thumb for plain SGD
 SAMPLE = 2000  # values of each layer's input kept for the histogram
@@ -50,7 +52,8 @@ class Health:
     samples: list[np.ndarray] = field(default_factory=list)  # L arrays, ≤ SAMPLE values each
     saturated: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (L,); NaN: ReLU
     zero_side: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (L,); NaN: not ReLU
-    grad_norm: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (L + 1,)
+    error_norm: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (L + 1,) ‖∂ℓ/∂z‖
+    grad_norm: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (L + 1,) ‖∇W‖
     update_ratio: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (L + 1,)
     bn_mean_gap: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (B,)
     bn_var_ratio: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (B,)
@@ -79,6 +82,8 @@ def measure_health(model: nn.Module, x: torch.Tensor, y: torch.Tensor, lr: float
         weights = [layer.weight for layer in linear_layers(model)]
         with seeded(seed):
             grads = torch.autograd.grad(loss_fn(model(x), y), weights)
+        with seeded(seed):  # the same dropout masks as the pass above
+            errors = layer_errors(model, x, y, loss_fn)
     finally:
         with torch.no_grad():
             for b, s in zip(model.buffers(), saved):
@@ -86,10 +91,10 @@ def measure_health(model: nn.Module, x: torch.Tensor, y: torch.Tensor, lr: float
         for bn, m in zip(bns, momenta):
             bn.momentum = m
         model.train(was_training)
-    return _health(model, acts, z, gaps, grads, lr)
+    return _health(model, acts, z, gaps, grads, errors, lr)
 
 
-def _health(model, acts, z, gaps, grads, lr) -> Health:
+def _health(model, acts, z, gaps, grads, errors, lr) -> Health:
     kinds = [activation_name(m) for m in acts]
     q = torch.tensor([p / 100 for p in PERCENTILES])
     grad_norm = np.array([float(g.norm()) for g in grads])
@@ -101,7 +106,8 @@ def _health(model, acts, z, gaps, grads, lr) -> Health:
         saturated=np.array([saturated_fraction(t, k) for t, k in zip(z, kinds)]),
         zero_side=np.array([float((t <= 0).float().mean()) if k == "relu" else math.nan
                             for t, k in zip(z, kinds)]),
-        grad_norm=grad_norm, update_ratio=_ratio(grad_norm, weight_norms(model), lr),
+        error_norm=errors, grad_norm=grad_norm,
+        update_ratio=_ratio(grad_norm, weight_norms(model), lr),
         bn_mean_gap=np.array([g[0] for g in gaps]), bn_var_ratio=np.array([g[1] for g in gaps]))
 
 
@@ -128,16 +134,11 @@ def _ratio(grad_norm, w_norm, lr) -> np.ndarray:
     return lr * np.asarray(grad_norm) / np.maximum(np.asarray(w_norm), 1e-12)
 
 
-def weight_norms(model: nn.Module) -> np.ndarray:
-    """‖W‖ (Frobenius) of every Linear layer's weight, bottom to top: (L + 1,)."""
-    return np.array([float(layer.weight.detach().norm()) for layer in linear_layers(model)])
-
-
 def health_from_history(hist: History, lr: float | None = None,
                         model: nn.Module | None = None, index: int = -1) -> Health:
     """The Health that a History recorded at one recorded step (default: the last).
 
-    Percentiles, saturated fractions and gradient norms come from the History. The update
+    Percentiles, saturated fractions, errors and gradient norms come from the History. The update
     ratio needs ‖W‖, which a History does not record: given ``model`` (the trained network),
     its current weights are used, an approximation for earlier steps. The activation samples,
     the ReLU zero side and the batch-norm gaps are not recorded: they stay empty / NaN.
@@ -145,12 +146,14 @@ def health_from_history(hist: History, lr: float | None = None,
     if not len(hist.record_steps):
         raise ValueError("health_from_history: the History recorded no steps")
     grad_norm = np.asarray(hist.grad_norm[index], dtype=float)
+    errors = (np.asarray(hist.error_norm[index], dtype=float) if len(hist.error_norm)
+              else np.full(len(grad_norm), math.nan))  # a History built without them
     w_norm = weight_norms(model) if model is not None else np.full(len(grad_norm), math.nan)
     n = len(hist.layer_names)
     return Health(layer_names=list(hist.layer_names), activations=list(hist.activations),
                   percentiles=np.asarray(hist.pre_percentiles[index]).reshape(n, 3),
                   samples=[], saturated=np.asarray(hist.saturated[index], dtype=float),
-                  zero_side=np.full(n, math.nan), grad_norm=grad_norm,
+                  zero_side=np.full(n, math.nan), error_norm=errors, grad_norm=grad_norm,
                   update_ratio=_ratio(grad_norm, w_norm, lr),
                   bn_mean_gap=np.zeros(0), bn_var_ratio=np.zeros(0))
 
@@ -175,8 +178,9 @@ def plot_health(healths, axes=None):
                     for k, h in runs.items()}, first.layer_names,
           "share of inputs", "Saturated (sigmoid, tanh) or ≤ 0 (ReLU)")
     weights = [f"W{i}" for i in range(1, len(first.grad_norm) + 1)]
-    _bars(axes[2], {k: h.grad_norm for k, h in runs.items()}, weights, "‖∇W‖ (log scale)",
-          "Gradient norm per weight matrix", log=True)
+    _bars(axes[2], {k: h.error_norm for k, h in runs.items()},
+          [f"z{i}" for i in range(1, len(first.error_norm) + 1)],
+          "‖∂ℓ/∂z‖ per example, RMS (log scale)", "Error reaching each layer", log=True)
     _bars(axes[3], {k: h.update_ratio for k, h in runs.items()}, weights,
           "‖lr·∇W‖ / ‖W‖ (log scale)", "Update-to-weight ratio", log=True)
     axes[3].axhline(HEALTHY_UPDATE_RATIO, color="grey", ls=":", label="rule of thumb 1e-3")

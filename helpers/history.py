@@ -37,7 +37,8 @@ class History:
     unit_percentiles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 3)))  # (T, L, 3)
     unit_medians: list[np.ndarray] = field(default_factory=list)  # L arrays of (T, width_l)
     saturated: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, L); NaN: ReLU
-    grad_norm: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, L + 1)
+    grad_norm: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, L + 1) ‖∇W‖
+    error_norm: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (T, L + 1) ‖∂ℓ/∂z‖
     diverged: bool = False
     diverged_at: int | None = None  # the step whose loss was not finite
     seconds: float = 0.0

@@ -1,16 +1,19 @@
-"""Measurements of a network's layers: their inputs, saturation, and how a distribution shifts.
+"""Measurements of a network's layers: their inputs, saturation, the error back-propagated to
+them, and how a distribution shifts.
 
-    from helpers.measurements import layer_inputs, saturated_fraction, histogram_shift
+    from helpers.measurements import layer_inputs, layer_errors, saturated_fraction
     z = layer_inputs(net, x)                  # every hidden activation's input, bottom to top
+    layer_errors(net, x, y)                   # the error ‖∂ℓ/∂z_l‖ reaching each Linear layer
     saturated_fraction(z[0], "sigmoid")       # share of inputs in the flat part of the sigmoid
     histogram_shift(z_before, z_after)        # how far each unit's histogram moved, in its own σ
     median_drift(hist.unit_medians[-1])       # how far each unit's median travelled in training
     layer_stats(z[0], "sigmoid")              # what a History records for one layer
 
-``layer_inputs`` is the one way the course captures a layer's input: the trainer's recorder
-(helpers.training) and the notebooks all call it. Taught in notebooks 01 and 02 (each function
-is written there first); later notebooks call these.
-Shapes: N = examples, D = units of a layer, T = recorded steps.
+``layer_inputs`` is the one way the course captures a layer's input, ``layer_errors`` the one
+way it measures the error reaching a layer: the trainer's recorder (helpers.training), the
+dashboard and the notebooks all call them. Taught in notebooks 01 and 02 (each function is
+written there first); later notebooks call these.
+Shapes: N = examples, D = units of a layer, L + 1 = Linear layers, T = recorded steps.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import torch
 from torch import nn
 
 from helpers.history import PERCENTILES
-from helpers.models import ACTIVATIONS
+from helpers.models import ACTIVATIONS, linear_layers
 
 SATURATION_FRACTION = 0.1  # saturated: local gradient below 10 % of the activation's maximum
 
@@ -50,6 +53,54 @@ def layer_inputs(net: nn.Module, x: torch.Tensor, modules=None) -> list[torch.Te
         for h in hooks:
             h.remove()
     return captured
+
+
+def layer_errors(net: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                 loss_fn=nn.functional.cross_entropy, modules=None,
+                 per_example: bool = False) -> np.ndarray:
+    """The back-propagated error reaching each layer: ‖∂ℓ/∂z_l‖ per example, RMS over the batch.
+
+    z_l is the output of the l-th Linear layer (its pre-activation, before any normalization).
+    With L = loss_fn(net(x), y), the batch's mean loss, e_l = N · ∂L/∂z_l: row i is the error
+    that example i's own loss ℓ_i sends to z_l (exactly ∂ℓ_i/∂z_(l,i) when the examples do not
+    interact, i.e. without batch norm in training mode). The norm, used everywhere in the course:
+
+        error_l = sqrt((1/N) Σ_i ‖e_(l,i)‖²) = √N · ‖∂L/∂z_l‖   (per example, RMS over the batch)
+
+    Why not the weight gradient: ∂L/∂W_l = (1/N) Σ_i e_(l,i) u_(l,i)ᵀ, with u_l the layer's
+    input, is the error times the input, so its norm also carries the input's size and how much
+    the examples' contributions cancel: it is not "how much gradient reaches the layer".
+
+    net: e.g. a make_mlp network; x (N, D_in), y the targets loss_fn expects. Runs ``net`` in
+        whatever mode it is in (a BatchNorm1d in train mode updates its running buffers).
+    modules: the layers whose outputs z_l are measured, bottom to top; None: every nn.Linear.
+    Returns (L + 1,) the RMS error per layer, or with per_example=True (N, L + 1) every
+    example's ‖e_(l,i)‖. No parameter's .grad is written; NaN for a layer the loss does not use.
+    """
+    if not isinstance(net, nn.Module):
+        raise ValueError(f"layer_errors: net must be a torch nn.Module, got {type(net).__name__}")
+    modules = linear_layers(net) if modules is None else list(modules)
+    z: dict[int, torch.Tensor] = {}
+    hooks = [m.register_forward_hook(lambda _m, _in, out, i=i: z.__setitem__(i, out))
+             for i, m in enumerate(modules)]
+    try:
+        x = x.detach().requires_grad_() if x.is_floating_point() else x  # frozen layers too
+        loss = loss_fn(net(x), y)
+    finally:
+        for h in hooks:
+            h.remove()
+    used = [i for i in range(len(modules)) if i in z and z[i].requires_grad]
+    grads = torch.autograd.grad(loss, [z[i] for i in used], allow_unused=True) if used else []
+    errors = torch.full((len(x), len(modules)), float("nan"))  # (N, L + 1)
+    for i, g in zip(used, grads):
+        if g is not None:
+            errors[:, i] = len(g) * g.detach().flatten(1).norm(dim=1).cpu()
+    return errors.numpy() if per_example else np.sqrt((errors.numpy() ** 2).mean(axis=0))
+
+
+def weight_norms(model: nn.Module) -> np.ndarray:
+    """‖W‖ (Frobenius) of every Linear layer's weight, bottom to top: (L + 1,)."""
+    return np.array([float(layer.weight.detach().norm()) for layer in linear_layers(model)])
 
 
 def saturated_fraction(pre_activation: torch.Tensor, activation: str) -> float:

@@ -11,8 +11,9 @@ What is recorded (with helpers.measurements; read by helpers.plots):
 - every ``record_every`` steps, for each hidden layer l, the distribution of the layer's
   pre-activation input (the tensor entering its sigmoid/tanh/ReLU) on a fixed probe batch:
   mean and std over all units, the 15/50/85th percentiles of one chosen unit and of all units
-  pooled, every unit's median, the fraction of saturated units (sigmoid/tanh), and the gradient
-  norm of every weight matrix in that training step.
+  pooled, every unit's median, the fraction of saturated units (sigmoid/tanh); and, on that
+  step's mini-batch, the gradient norm of every weight matrix and the error reaching every
+  Linear layer (``layer_errors``: ‖∂ℓ/∂z‖ per example, RMS over the batch).
 A run whose loss becomes NaN or infinite stops; the History says ``diverged`` and at which step.
 
 Taught in notebook 00.
@@ -30,7 +31,7 @@ from torch import nn
 from helpers.data import load_mnist
 from helpers.environment import seeded
 from helpers.history import History
-from helpers.measurements import layer_inputs, layer_stats
+from helpers.measurements import layer_errors, layer_inputs, layer_stats
 from helpers.models import activation_name, hidden_activations, linear_layers
 
 
@@ -96,7 +97,7 @@ def _loop(model, opt, rec, hist, xtr, ytr, batches, probe, steps, eval_every, re
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if step % record_every == 0:
-            rec.record(step)
+            rec.record(step, xtr[idx], ytr[idx])
         opt.step()
         losses.append(loss.item())
     if not hist.diverged:
@@ -105,7 +106,7 @@ def _loop(model, opt, rec, hist, xtr, ytr, batches, probe, steps, eval_every, re
 
 
 class _Recorder:
-    """Collects per-layer input statistics (helpers.measurements) and weight-gradient norms."""
+    """Collects per-layer input statistics, errors (helpers.measurements) and gradient norms."""
 
     def __init__(self, model: nn.Module, probe: torch.Tensor, unit: int):
         self.model, self.probe, self.unit = model, probe, unit
@@ -113,16 +114,28 @@ class _Recorder:
         self.names = [name for name, _ in acts]
         self.kinds = [activation_name(m) for _, m in acts]
         self.modules = [m for _, m in acts]
-        self.weights = [layer.weight for layer in linear_layers(model)]
+        self.linears = linear_layers(model)
+        self.weights = [layer.weight for layer in self.linears]
         self.rows: list[dict] = []
 
-    def record(self, step: int) -> None:
+    def record(self, step: int, x: torch.Tensor, y: torch.Tensor) -> None:
         grads = [float(w.grad.norm()) if w.grad is not None else float("nan")
                  for w in self.weights]
         inputs = self._layer_inputs()
-        self.rows.append({"step": step, "grad": grads,
+        self.rows.append({"step": step, "grad": grads, "error": self._errors(step, x, y),
                           "layers": [layer_stats(z, k, self.unit)
                                      for z, k in zip(inputs, self.kinds)]})
+
+    def _errors(self, step: int, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+        """layer_errors on the step's mini-batch; buffers and random state left as they were."""
+        saved = [b.detach().clone() for b in self.model.buffers()]
+        try:
+            with seeded(step):  # dropout draws its own numbers; the training's are untouched
+                return layer_errors(self.model, x, y, modules=self.linears)
+        finally:
+            with torch.no_grad():
+                for b, s in zip(self.model.buffers(), saved):
+                    b.copy_(s)
 
     def _layer_inputs(self) -> list[torch.Tensor]:
         """Forward the probe with batch statistics, no dropout, and no change to any buffer."""
@@ -143,6 +156,7 @@ class _Recorder:
         hist.record_steps = np.array([r["step"] for r in self.rows], dtype=int)
         n_layers = len(self.names)
         hist.grad_norm = np.array([r["grad"] for r in self.rows]).reshape(-1, len(self.weights))
+        hist.error_norm = np.array([r["error"] for r in self.rows]).reshape(-1, len(self.weights))
 
         def stack(key):
             return np.array([[r["layers"][i][key] for i in range(n_layers)] for r in self.rows])

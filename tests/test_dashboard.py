@@ -14,9 +14,8 @@ from helpers.dashboard import (
     health_from_history,
     measure_health,
     plot_health,
-    weight_norms,
 )
-from helpers.measurements import layer_inputs
+from helpers.measurements import layer_errors, layer_inputs, weight_norms
 from helpers.models import make_mlp
 from helpers.training import train
 
@@ -36,7 +35,7 @@ def test_shapes_and_kinds(net, batch):
     h = measure_health(net, *batch, lr=0.1)
     assert h.layer_names == ["act1", "act2"] and h.activations == ["relu", "relu"]
     assert h.percentiles.shape == (2, 3) and len(h.samples) == 2
-    assert h.grad_norm.shape == h.update_ratio.shape == (3,)
+    assert h.error_norm.shape == h.grad_norm.shape == h.update_ratio.shape == (3,)
     assert h.bn_mean_gap.shape == h.bn_var_ratio.shape == (2,)
     assert np.isnan(h.saturated).all() and ((0 <= h.zero_side) & (h.zero_side <= 1)).all()
 
@@ -61,6 +60,12 @@ def test_gradients_and_update_ratio_are_one_sgd_step(net, batch):
     np.testing.assert_allclose(h.grad_norm, grads, rtol=1e-5)
     np.testing.assert_allclose(h.update_ratio, 0.5 * grads / weight_norms(net), rtol=1e-5)
     assert np.isnan(measure_health(net, x, y).update_ratio).all(), "no lr: no ratio"
+
+
+def test_errors_are_layer_errors_in_training_mode(net, batch):
+    net.eval()
+    h = measure_health(net, *batch)
+    np.testing.assert_allclose(h.error_norm, layer_errors(net.train(), *batch), rtol=1e-5)
 
 
 def test_percentiles_are_those_of_the_layer_inputs(net, batch):
@@ -99,6 +104,9 @@ def test_from_a_history(net):
                  progress=False)
     h = health_from_history(hist, lr=0.1, model=net)
     np.testing.assert_allclose(h.grad_norm, hist.grad_norm[-1])
+    np.testing.assert_allclose(h.error_norm, hist.error_norm[-1])
+    assert np.isnan(health_from_history(type(hist)(**{**vars(hist), "error_norm": np.zeros((0, 0))})
+                                        ).error_norm).all(), "no errors recorded: NaN"
     np.testing.assert_allclose(h.update_ratio, 0.1 * hist.grad_norm[-1] / weight_norms(net))
     np.testing.assert_allclose(h.percentiles, hist.pre_percentiles[-1])
     assert np.isnan(health_from_history(hist).update_ratio).all()

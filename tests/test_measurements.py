@@ -1,19 +1,22 @@
-"""helpers.measurements: layer inputs, saturation, layer statistics, histogram shift, drift."""
+"""helpers.measurements: layer inputs, errors, saturation, layer statistics, shift, drift."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from helpers.measurements import (
     histogram_shift,
+    layer_errors,
     layer_inputs,
     layer_stats,
     median_drift,
     saturated_fraction,
+    weight_norms,
 )
-from helpers.models import make_mlp
+from helpers.models import linear_layers, make_mlp
 
 
 @pytest.fixture
@@ -49,6 +52,63 @@ def test_layer_inputs_of_chosen_modules_and_hooks_removed(x):
 def test_layer_inputs_rejects_a_non_module(x):
     with pytest.raises(ValueError, match="nn.Module"):
         layer_inputs(lambda t: t, x)
+
+
+def scalar_chain():
+    """z1 = 2x, u = relu(z1), z2 = 3u: two 1-by-1 Linear layers without bias."""
+    net = nn.Sequential(nn.Linear(1, 1, bias=False), nn.ReLU(), nn.Linear(1, 1, bias=False))
+    with torch.no_grad():
+        net[0].weight.fill_(2.0)
+        net[2].weight.fill_(3.0)
+    return net
+
+
+def test_layer_errors_by_hand():
+    # x = (1, 2, -1), y = 0, L = (1/3) Σ_i z2_i²: z1 = (2, 4, -2), z2 = (6, 12, 0).
+    # e2_i = 3 · ∂L/∂z2_i = 2 z2_i = (12, 24, 0); e1_i = 3 · relu'(z1_i) · e2_i = (36, 72, 0).
+    x, y = torch.tensor([[1.0], [2.0], [-1.0]]), torch.zeros(3, 1)
+    mse = lambda out, target: ((out - target) ** 2).mean()
+    per_example = layer_errors(scalar_chain(), x, y, loss_fn=mse, per_example=True)
+    np.testing.assert_allclose(per_example, [[36, 12], [72, 24], [0, 0]], rtol=1e-6)
+    rms = np.sqrt(np.array([36**2 + 72**2, 12**2 + 24**2]) / 3)
+    np.testing.assert_allclose(layer_errors(scalar_chain(), x, y, loss_fn=mse), rms, rtol=1e-6)
+
+
+def test_layer_errors_match_autograd_on_the_pre_activations(x):
+    net = make_mlp([6, 5, 4, 3], activation="sigmoid", seed=0)
+    y = torch.tensor([0, 1, 2] * 16 + [0, 1])
+    z1 = net.linear1(x).detach().requires_grad_()
+    z2 = net.linear2(torch.sigmoid(z1))
+    z3 = net.out(torch.sigmoid(z2))
+    grads = torch.autograd.grad(nn.functional.cross_entropy(z3, y), (z1, z2, z3))
+    expected = [np.sqrt(50) * float(g.norm()) for g in grads]  # √N ‖∂L/∂z‖
+    np.testing.assert_allclose(layer_errors(net, x, y), expected, rtol=1e-5)
+    assert all(p.grad is None for p in net.parameters()), "no .grad is written"
+
+
+def test_weight_gradient_is_error_times_input(x):
+    # one example: ∂L/∂W = e uᵀ, so ‖∂L/∂W‖ = ‖e‖ ‖u‖, not ‖e‖
+    net, y = make_mlp([6, 5, 3], activation="tanh", seed=1), torch.tensor([2])
+    (e1, _), u = layer_errors(net, x[:1], y), x[:1]
+    nn.functional.cross_entropy(net(u), y).backward()
+    assert float(net.linear1.weight.grad.norm()) == pytest.approx(e1 * float(u.norm()), rel=1e-5)
+
+
+def test_layer_errors_reach_frozen_layers_and_leave_buffers_alone(x):
+    net = make_mlp([6, 5, 4, 3], activation="relu", norm="batch", seed=0).eval()
+    net.requires_grad_(False)
+    buffers = [b.clone() for b in net.buffers()]
+    errors = layer_errors(net, x, torch.zeros(50, dtype=torch.long))
+    assert errors.shape == (3,) and np.all(errors > 0)
+    assert all(torch.equal(a, b) for a, b in zip(net.buffers(), buffers)), "eval mode"
+    with pytest.raises(ValueError, match="nn.Module"):
+        layer_errors(lambda t: t, x, None)
+
+
+def test_weight_norms(x):
+    net = make_mlp([6, 5, 3], seed=0)
+    np.testing.assert_allclose(weight_norms(net),
+                               [float(m.weight.detach().norm()) for m in linear_layers(net)])
 
 
 def test_saturated_fraction_thresholds():

@@ -41,13 +41,14 @@ def test_history_shapes():
     assert h.pre_mean.shape == h.pre_std.shape == h.saturated.shape == (4, 2)
     assert h.pre_percentiles.shape == h.unit_percentiles.shape == (4, 2, 3)
     assert [m.shape for m in h.unit_medians] == [(4, 16), (4, 8)]
-    assert h.grad_norm.shape == (4, 3) and np.all(h.grad_norm > 0)
+    assert h.grad_norm.shape == h.error_norm.shape == (4, 3) and np.all(h.error_norm > 0)
     assert np.all(np.diff(h.pre_percentiles, axis=2) >= 0), "percentiles must be ordered"
 
 
 def test_same_seed_gives_identical_histories():
     a, b = run(seed=4), run(seed=4)
-    for field in ("train_loss", "test_accuracy", "pre_percentiles", "grad_norm", "saturated"):
+    for field in ("train_loss", "test_accuracy", "pre_percentiles", "grad_norm", "error_norm",
+                  "saturated"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
     assert not np.array_equal(a.train_loss, run(seed=5).train_loss)
 
@@ -64,6 +65,26 @@ def test_recording_leaves_batchnorm_buffers_alone():
     h = train(net, toy_data(), steps=7, batch_size=20, eval_every=100, record_every=1)
     assert len(h.record_steps) == 7
     assert net.norm1.num_batches_tracked.item() == 7, "only training steps update BN statistics"
+
+
+def test_recording_does_not_change_training():
+    # the recorder's extra pass (errors) must leave the weights, buffers and random state alone
+    options = {"norm": "batch", "dropout": 0.3, "seed": 2}
+    nets = [make_mlp([12, 16, 8, 2], **options) for _ in range(2)]
+    every, rarely = (train(net, toy_data(), steps=30, batch_size=20, eval_every=10,
+                           record_every=r, seed=3) for net, r in zip(nets, (1, 30)))
+    np.testing.assert_array_equal(every.train_loss, rarely.train_loss)
+    assert all(torch.equal(a, b) for a, b in zip(nets[0].state_dict().values(),
+                                                 nets[1].state_dict().values()))
+
+
+def test_recorded_errors_are_layer_errors_of_the_step():
+    from helpers.measurements import layer_errors
+    net = make_mlp([12, 16, 2], activation="tanh", seed=0)
+    x, y = (torch.as_tensor(a) for a in toy_data()[:2])
+    before = layer_errors(net, x[:200], y[:200])
+    h = train(net, toy_data(), steps=1, batch_size=200, eval_every=1, seed=0)
+    np.testing.assert_allclose(h.error_norm[0], before, rtol=1e-5)
 
 
 def test_steps_to_accuracy_and_final_accuracy():
