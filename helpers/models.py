@@ -5,8 +5,11 @@
     cnn = make_cnn(channels=(8, 16), norm="batch")     # takes the same (N, 784) rows
 
 Each hidden block is Linear -> [norm] -> activation -> [dropout]; the output layer is a plain
-Linear (the loss applies the softmax). When a normalization layer follows a Linear layer, that
-Linear layer has no bias: the normalization's shift β makes it redundant (notebook 05).
+Linear with a bias (the loss applies the softmax). Whether the hidden Linear layers have a bias
+is the argument ``hidden_bias``. By default (``hidden_bias=None``) they have one exactly when
+``norm`` is None: a normalization's shift β makes a bias before it redundant (notebook 05).
+Pass ``hidden_bias=True`` to keep the biases under any ``norm``, e.g. for a layer that is not a
+normalization (notebook 11's noise), or ``False`` to drop them without one.
 
 Taught in notebook 00; the norm and init options are the subject of the notebooks after it.
 """
@@ -30,7 +33,8 @@ NORMS: dict[str, Callable[[int], nn.Module]] = {
 
 def make_mlp(sizes: Sequence[int], activation: str = "relu",
              norm: str | Callable[[int], nn.Module] | None = None, dropout: float = 0.0,
-             init_std: float | None = None, seed: int | None = None) -> nn.Sequential:
+             init_std: float | None = None, seed: int | None = None, *,
+             hidden_bias: bool | None = None) -> nn.Sequential:
     """Build an MLP: sizes[0] inputs, hidden widths sizes[1:-1], sizes[-1] outputs.
 
     sizes: at least two positive ints, e.g. [784, 100, 100, 10] (two hidden layers of 100).
@@ -44,16 +48,25 @@ def make_mlp(sizes: Sequence[int], activation: str = "relu",
     seed: if given, the weights are drawn from a generator of their own seeded with it (the
         same network for the same seed; the global random state is left as it was). None draws
         from torch's global generator, which ``setup(SEED)`` seeded.
+    hidden_bias: whether each hidden Linear layer has a bias. None (the default): a bias exactly
+        when ``norm`` is None (a normalization's β makes it redundant, notebook 05); True or
+        False: with or without, whatever ``norm`` is. The output layer always has a bias.
     Returns nn.Sequential with named layers linear1, norm1, act1, drop1, ..., out.
+
+    >>> make_mlp([784, 100, 10], norm="batch").linear1.bias is None          # the default
+    True
+    >>> noisy = make_mlp([784, 100, 10], norm=lambda d: nn.Dropout(0.1), hidden_bias=True)
     """
     sizes = _check_sizes(sizes)
     make_act, make_norm = _check_options(activation, norm, dropout, init_std)
+    bias = _check_hidden_bias(hidden_bias, make_norm)
     if seed is not None:
         with seeded(seed):
-            return make_mlp(sizes, activation, norm, dropout, init_std, seed=None)
+            return make_mlp(sizes, activation, norm, dropout, init_std, seed=None,
+                            hidden_bias=bias)
     layers: dict[str, nn.Module] = {}
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-2], sizes[1:-1]), start=1):
-        layers[f"linear{i}"] = nn.Linear(fan_in, fan_out, bias=make_norm is None)
+        layers[f"linear{i}"] = nn.Linear(fan_in, fan_out, bias=bias)
         if make_norm is not None:
             layers[f"norm{i}"] = make_norm(fan_out)
         layers[f"act{i}"] = make_act()
@@ -70,7 +83,7 @@ def make_mlp(sizes: Sequence[int], activation: str = "relu",
 
 def make_cnn(channels: Sequence[int] = (8, 16), activation: str = "relu",
              norm: str | Callable[[int], nn.Module] | None = None, classes: int = 10,
-             seed: int | None = None) -> nn.Sequential:
+             seed: int | None = None, *, hidden_bias: bool | None = None) -> nn.Sequential:
     """A small convolutional network for 28×28 digits, fed the same (N, 784) rows as the MLPs.
 
     Each block is Conv2d(3×3, padding 1) -> [norm] -> activation -> MaxPool2d(2), one block per
@@ -78,8 +91,10 @@ def make_cnn(channels: Sequence[int] = (8, 16), activation: str = "relu",
     channels: output channels of each block, e.g. (8, 16): 28×28 -> 14×14 -> 7×7.
     activation: "sigmoid", "tanh" or "relu".
     norm: None, "batch" (nn.BatchNorm2d) or any callable num_channels -> nn.Module (e.g.
-        ``lambda c: nn.GroupNorm(4, c)``); a convolution followed by a norm has no bias.
+        ``lambda c: nn.GroupNorm(4, c)``).
     seed: as in ``make_mlp``: its own generator, the global random state left alone.
+    hidden_bias: as in ``make_mlp``: None (the default) gives each convolution a bias exactly
+        when ``norm`` is None; True or False decides for every convolution.
     Returns nn.Sequential with named layers unflatten, conv1, norm1, act1, pool1, ..., flatten,
     out. Taught in notebook 07.
     """
@@ -89,13 +104,14 @@ def make_cnn(channels: Sequence[int] = (8, 16), activation: str = "relu",
                          f"num_channels -> module, got {norm!r}")
     make_act, _ = _check_options(activation, None, 0.0, None)
     make_norm = NORMS_2D[norm] if isinstance(norm, str) else norm
+    bias = _check_hidden_bias(hidden_bias, make_norm, "make_cnn")
     if seed is not None:
         with seeded(seed):
-            return make_cnn(channels, activation, norm, classes, seed=None)
+            return make_cnn(channels, activation, norm, classes, seed=None, hidden_bias=bias)
     net = nn.Sequential()
     net.add_module("unflatten", nn.Unflatten(1, (1, 28, 28)))
     for i, (c_in, c_out) in enumerate(zip([1, *channels[:-1]], channels), start=1):
-        net.add_module(f"conv{i}", nn.Conv2d(c_in, c_out, 3, padding=1, bias=make_norm is None))
+        net.add_module(f"conv{i}", nn.Conv2d(c_in, c_out, 3, padding=1, bias=bias))
         if make_norm is not None:
             net.add_module(f"norm{i}", make_norm(c_out))
         net.add_module(f"act{i}", make_act())
@@ -161,3 +177,13 @@ def _check_options(activation, norm, dropout, init_std):
         raise ValueError(f"make_mlp: init_std must be positive (or None), got {init_std}")
     make_norm = NORMS[norm] if isinstance(norm, str) else norm
     return ACTIVATIONS[activation], make_norm
+
+
+def _check_hidden_bias(hidden_bias, make_norm, caller: str = "make_mlp") -> bool:
+    """hidden_bias as a bool: None means a bias exactly when there is no normalization."""
+    if hidden_bias is None:
+        return make_norm is None
+    if not isinstance(hidden_bias, bool):
+        raise ValueError(f"{caller}: hidden_bias must be True, False or None (a bias exactly "
+                         f"when norm is None), got {hidden_bias!r}")
+    return hidden_bias

@@ -29,6 +29,47 @@ def test_norm_follows_each_hidden_linear_and_drops_its_bias():
     assert isinstance(custom.norm1, nn.LayerNorm)
 
 
+def test_hidden_bias_defaults_to_no_bias_exactly_when_a_norm_follows():
+    assert make_mlp([10, 8, 8, 3]).linear1.bias is not None
+    assert make_mlp([10, 8, 8, 3], norm="batch").linear2.bias is None
+    assert make_cnn((4, 8), norm="batch").conv1.bias is None
+    assert make_cnn((4, 8)).conv1.bias is not None
+
+
+@pytest.mark.parametrize("norm", [None, "batch", "standardize", lambda d: nn.LayerNorm(d)])
+def test_default_hidden_bias_draws_the_same_numbers_as_before(norm):
+    """Every existing call builds the same layers and draws the same weights as the factory did
+    before hidden_bias existed: Linear layers with bias=(norm is None), in this order."""
+    torch.manual_seed(3)
+    net = make_mlp([6, 5, 4, 3], activation="tanh", norm=norm)
+    torch.manual_seed(3)
+    old_linears = [nn.Linear(6, 5, bias=norm is None)]
+    if norm is not None:
+        nn.BatchNorm1d(5)  # no random draws: the norm layers do not move the generator
+    old_linears += [nn.Linear(5, 4, bias=norm is None), nn.Linear(4, 3)]
+    for new, old in zip(linear_layers(net), old_linears, strict=True):
+        assert torch.equal(new.weight, old.weight)
+        assert (new.bias is None) == (old.bias is None)
+        assert new.bias is None or torch.equal(new.bias, old.bias)
+    explicit = make_mlp([6, 5, 4, 3], "tanh", norm, seed=3, hidden_bias=norm is None)
+    default = make_mlp([6, 5, 4, 3], "tanh", norm, seed=3)
+    assert [n for n, _ in default.named_parameters()] == [n for n, _ in explicit.named_parameters()]
+    assert all(torch.equal(p, q) for p, q in zip(default.parameters(), explicit.parameters()))
+
+
+def test_hidden_bias_true_keeps_biases_under_any_norm():
+    noisy = make_mlp([10, 8, 8, 3], norm=lambda d: nn.Dropout(0.1), hidden_bias=True, seed=0)
+    assert all(layer.bias is not None for layer in linear_layers(noisy))
+    assert isinstance(noisy.norm1, nn.Dropout)
+    with_bn = make_mlp([10, 8, 3], norm="batch", hidden_bias=True, init_std=0.1, seed=0)
+    assert isinstance(with_bn.norm1, nn.BatchNorm1d) and torch.all(with_bn.linear1.bias == 0)
+    plain = make_mlp([10, 8, 3], hidden_bias=False, seed=0)
+    assert plain.linear1.bias is None and plain.out.bias is not None  # the output keeps its bias
+    cnn = make_cnn((4, 8), norm="batch", hidden_bias=True, seed=0)
+    assert cnn.conv1.bias is not None and cnn.conv2.bias is not None
+    assert cnn(torch.zeros(2, 784)).shape == (2, 10)
+
+
 def test_dropout_and_init_scale():
     net = make_mlp([100, 400, 400, 10], dropout=0.5, init_std=0.1, seed=0)
     assert isinstance(net.drop1, nn.Dropout) and net.drop1.p == 0.5
@@ -51,6 +92,7 @@ def test_same_seed_same_weights():
     ({"sizes": [4, 2], "norm": 3}, "norm must be None"),
     ({"sizes": [4, 2], "dropout": 1.0}, "dropout"),
     ({"sizes": [4, 2], "init_std": -0.1}, "init_std"),
+    ({"sizes": [4, 3, 2], "hidden_bias": "yes"}, "hidden_bias must be True, False or None"),
 ])
 def test_bad_arguments_say_what_is_wrong(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -79,3 +121,5 @@ def test_make_cnn_is_seeded_and_checks_its_arguments():
         make_cnn(norm="layer")
     with pytest.raises(ValueError, match="activation"):
         make_cnn(activation="gelu")
+    with pytest.raises(ValueError, match="make_cnn: hidden_bias"):
+        make_cnn(hidden_bias=1)
