@@ -122,8 +122,8 @@ def local_links(text: str, base: str = "") -> str:
     files of the repository point to the repository. base: the linking file's folder."""
     def fix(m: re.Match) -> str:
         href = m[1]
-        if re.match(r"[a-z]+:|#|//", href):
-            return m[0]
+        if re.match(r"[a-z]+:|#|//", href) or re.fullmatch(r"[\w-]+\.html(#.*)?", href):
+            return m[0]  # external, an anchor, or already a page of the site
         path, _, anchor = href.partition("#")
         resolved = (Path(base) / path).as_posix() if base and not path.startswith("..") \
             else re.sub(r"^\.\./", "", path)
