@@ -2,8 +2,9 @@
 #   make lab      set up (first time) and open the course in JupyterLab
 #                 (on a server: make lab NO_BROWSER=1 [PORT=8888])
 #   make test     set up (first time), then lint + unit tests + every notebook under nbval
-#   make execute  re-run every notebook top to bottom and save its outputs (NB=path for one)
-#   make student  write student versions (solutions removed) to student/
+#   make execute  re-run every notebook top to bottom and save its outputs (NB=path for one),
+#                 then rewrite the study times and the hand-outs
+#   make student  write the hand-outs (solutions removed) to student/ (committed)
 #   make sync     write tools/course.py's repository URL into bootstraps and badges
 #   make site     build the readable website from the committed notebooks into site/
 #   make release-check   fail while the repository URL is still the placeholder
@@ -37,6 +38,7 @@ test: setup
 execute: setup
 	$(BIN)/python tools/execute_notebooks.py $(NB)
 	$(BIN)/python tools/study_time.py --write
+	$(BIN)/python tools/make_student.py
 
 student: setup
 	$(BIN)/python tools/make_student.py

@@ -14,10 +14,10 @@ the check cell that follows, and in the answer key a wrong solution still fails 
         ...
         ### END SOLUTION
 
-For a check that can only run on the learner's own answer (there is no fallback to compare
-with), wrap it in ``with unsolved_ok("5.2"):``: a ``NotImplementedError`` inside becomes the same
-message, any other error (a failed check: a wrong answer) is raised as usual. Taught in
-notebook 00.
+Wrap the check cell of exercise "5.2" in ``with unsolved_ok("5.2"):``. Inside that block the
+exercise's function never falls back: unsolved, it raises, the block says "not solved yet" and
+the check is skipped, so a check never passes on the course's version. Any other error (a failed
+check: a wrong answer) is raised as usual. Taught in notebook 00.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import functools
 from contextlib import contextmanager
 
 _said: set[tuple[str, int]] = set()  # (exercise, cell) pairs already told, to say it once a cell
+_checking: list[str] = []  # the exercises whose check is running (``unsolved_ok`` blocks)
 
 
 def _cell() -> int:
@@ -61,8 +62,9 @@ def exercise(name: str, fallback=None, hint: str | None = None):
 
     name: the exercise's number, e.g. "5.2". fallback: the course's version with the same
     arguments (None: the ``NotImplementedError`` is raised after the message). hint: one
-    sentence, the first hint. The decorated function keeps its name and docstring;
-    ``f.solved`` is False once it has raised ``NotImplementedError``.
+    sentence, the first hint. Inside ``unsolved_ok(name)`` (the exercise's check) the error is
+    always raised, never replaced by the fallback. The decorated function keeps its name and
+    docstring; ``f.solved`` is False once it has raised ``NotImplementedError``.
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"exercise: name must be the exercise's number such as '5.2', "
@@ -77,6 +79,8 @@ def exercise(name: str, fallback=None, hint: str | None = None):
                 return f(*args, **kwargs)
             except NotImplementedError:
                 wrapper.solved = False
+                if name in _checking:  # its check runs the learner's code only: unsolved_ok says so
+                    raise
                 _say_once(name, hint, fallback is not None)
                 if fallback is None:
                     raise
@@ -93,9 +97,13 @@ def unsolved_ok(name: str, hint: str | None = None):
     """A block that checks exercise ``name``: if it is not solved yet, say so and go on.
 
     Only ``NotImplementedError`` is caught (the hand-out's unsolved exercise); a failed check
-    (an ``AssertionError`` from ``claim``: a wrong answer) is raised as usual.
+    (an ``AssertionError`` from ``claim``: a wrong answer) is raised as usual. Inside the block,
+    exercise ``name``'s function raises rather than calling its fallback.
     """
+    _checking.append(name)
     try:
         yield
     except NotImplementedError:
         _say_once(name, hint, fallback=False)
+    finally:
+        _checking.remove(name)

@@ -56,8 +56,9 @@ def predict(question: str, prediction) -> None:
     """Record a learner's prediction where it is made, before the experiment runs.
 
     question: the name the reveal uses; prediction: "a", "b" or "c", or None (not made yet).
-    Prints what was recorded, or how to make a prediction; a choice other than a, b, c is a
-    clear error. Returns nothing.
+    Prints what was recorded, or how to make a prediction; when recording, also the line to paste
+    (``share``), so the room's predictions can be tallied before anyone reveals. A choice other
+    than a, b, c is a clear error. Returns nothing.
     """
     guess = _choice("workshop.predict", prediction)
     if guess is None:
@@ -68,6 +69,8 @@ def predict(question: str, prediction) -> None:
         entry = _state["data"]["predictions"].setdefault(question, {"answer": None})
         entry["prediction"] = guess
         _save()
+        if guess is not None:
+            share()  # when recording: a line to paste now, so the room can tally before the reveal
 
 
 def record(name: str, value) -> None:

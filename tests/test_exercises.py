@@ -28,6 +28,20 @@ def test_an_unsolved_exercise_says_so_once_and_uses_the_fallback(capsys):
     assert "uses the course's own version" in out
 
 
+def test_inside_its_check_an_unsolved_exercise_never_falls_back(capsys):
+    @exercise("1.7", fallback=reference)
+    def double(x):
+        raise NotImplementedError
+
+    ran = []
+    with unsolved_ok("1.7"):
+        ran.append(double(1))  # raises: the check must not pass on the course's version
+        ran.append("after")
+    assert ran == [] and "Exercise 1.7 is not solved yet" in capsys.readouterr().out
+    with unsolved_ok("1.8"):  # another exercise's check: 1.7 still falls back
+        assert double(2) == 4
+
+
 def test_without_a_fallback_the_error_is_raised_after_the_message(capsys):
     @exercise("1.3")
     def double(x):

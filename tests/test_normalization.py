@@ -252,13 +252,11 @@ def test_torch_batch_norm_defaults_to_eval_mode_like_torch():
     assert rel_error(batch_norm(x, rm, rv), F.batch_norm(x, rm, rv)) < TOL
 
 
-def test_layout_is_public_and_the_old_private_name_still_imports():
-    """helpers.dashboard (until it switches) imports _layout; it must be the same functions."""
-    from helpers.normalization import _layout, layout
+def test_layout_is_public():
+    """The layout functions are public: helpers.inference and helpers.dashboard use them."""
+    from helpers.normalization import layout
 
     assert set(layout.__all__) == {"reduce_axes", "per_feature", "values_per_feature"}
-    for name in layout.__all__:
-        assert getattr(_layout, name) is getattr(layout, name)
     x = np.zeros((8, 3, 5, 5))
     assert layout.reduce_axes(x) == (0, 2, 3) and layout.values_per_feature(x) == 200
     assert layout.per_feature(np.ones(3), x).shape == (1, 3, 1, 1)

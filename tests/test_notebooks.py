@@ -97,3 +97,18 @@ def test_every_notebook_is_on_both_course_maps():
         assert "planned" not in row, f"notebook 00 still lists {path.name} as planned"
     linked = set(re.findall(r"\(notebooks/(\d\d_[a-z0-9_]+\.ipynb)\)", readme))
     assert linked <= {p.name for p in NOTEBOOKS}, "README links a notebook that does not exist"
+
+
+PLACEHOLDER = re.compile(r"«[^»]*»|\{\{[^}]*\}\}"  # «S01_GROW», {{GAIN}}
+                         r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]{2,}\b|\{[a-z]+_[a-z_]+\}")  # SWEEP_31
+
+
+def test_no_unfilled_placeholders_in_prose(notebook):
+    """A sentence a learner reads never shows a placeholder waiting for a sweep's numbers."""
+    path, nb = notebook
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            # code names such as `RECORD_DIR` and mathematics such as $x_{g_i}$ are fine
+            text = re.sub(r"`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", "", cell.source, flags=re.S)
+            found = PLACEHOLDER.findall(text)
+            assert not found, f"{path.name} cell {cell.id}: unfilled placeholder(s) {found}"

@@ -2,6 +2,8 @@
 
 import nbformat
 import pytest
+from pathlib import Path
+
 from study_time import (
     MAX_CORE_MIN,
     estimate,
@@ -10,6 +12,9 @@ from study_time import (
     span_text,
     write_maps,
 )
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _notebook(tmp_path, cells, run_seconds=30.0):
@@ -98,3 +103,13 @@ def test_an_agenda_adds_up_from_the_tools_numbers():
         agenda_item("05 §99", rows)
     with pytest.raises(ValueError, match="cannot read"):
         agenda_item("lunch", rows)
+
+
+def test_the_guides_agendas_fit_their_length():
+    """Each agenda in the instructor guide is written by the tool and fits its stated length."""
+    from study_time import AGENDA, agendas_over
+
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
+    found = AGENDA.findall(guide)
+    assert len(found) >= 2 and all(m[3] for m in found), "each agenda states 'within H:MM'"
+    assert agendas_over(guide, estimates()) == []

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from course import PLACEHOLDER_URL, REPO_URL, bootstrap_source, colab_badge, repo_name
+from course import (
+    PLACEHOLDER_URL,
+    REPO_URL,
+    bootstrap_source,
+    colab_badge,
+    colab_links,
+    repo_name,
+)
 from make_student import strip_solutions, student_version
 from release_check import problems
 
@@ -60,6 +67,12 @@ def test_repo_url_is_defined_once_and_in_step():
     assert colab_badge("00_start_here.ipynb") in readme
     hits = [p for p in ROOT.rglob("*.py") if ".venv" not in p.parts and REPO_URL in p.read_text()]
     assert hits == [ROOT / "tools" / "course.py"], "REPO_URL must live only in tools/course.py"
+
+
+def test_course_map_opens_each_hand_out_and_answer_key_in_colab():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert colab_links(path.name) in readme, f"README map: no Colab links for {path.name}"
 
 
 def test_strip_solutions_keeps_indentation_and_the_rest():

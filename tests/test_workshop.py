@@ -65,7 +65,9 @@ def test_gather_results_without_files_says_so(tmp_path):
 def test_a_prediction_is_recorded_where_it_is_made(tmp_path, capsys):
     path = workshop.start("05", seed=2, record=True, folder=tmp_path, handout=True)
     workshop.predict("ablation", "B")
-    assert "Prediction (b) noted" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Prediction (b) noted" in out
+    assert "icsbn/1 05 seed=2 p:ablation=b:-" in out  # a line to paste before the reveal
     assert json.loads(path.read_text())["predictions"]["ablation"] == \
         {"prediction": "b", "answer": None}
     workshop.reveal("c", answer="a", why="x", question="ablation")  # the earlier one stays

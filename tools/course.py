@@ -52,7 +52,19 @@ def colab_prefix(url: str = REPO_URL) -> str:
     return f"https://colab.research.google.com/github/{owner_repo}/blob/"
 
 
-def colab_badge(notebook: str, url: str = REPO_URL) -> str:
-    """Markdown for the 'Open in Colab' badge of notebooks/<notebook>."""
-    link = f"{colab_prefix(url)}main/notebooks/{notebook}"
-    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({link})"
+def colab_link(notebook: str, url: str = REPO_URL, folder: str = "notebooks") -> str:
+    """The Colab address of <folder>/<notebook>: notebooks/ (answer key) or student/ (hand-out)."""
+    return f"{colab_prefix(url)}main/{folder}/{notebook}"
+
+
+def colab_badge(notebook: str, url: str = REPO_URL, folder: str = "notebooks") -> str:
+    """Markdown for the 'Open in Colab' badge of <folder>/<notebook>."""
+    label = "Open the hand-out in Colab" if folder == "student" else "Open In Colab"
+    badge = "https://colab.research.google.com/assets/colab-badge.svg"
+    return f"[![{label}]({badge})]({colab_link(notebook, url, folder)})"
+
+
+def colab_links(notebook: str, url: str = REPO_URL) -> str:
+    """The course map's 'open in Colab' cell: the hand-out and the answer key of a notebook."""
+    return (f"[hand-out]({colab_link(notebook, url, 'student')}) · "
+            f"[answer key]({colab_link(notebook, url)})")

@@ -199,7 +199,8 @@ def fill_spans(text: str, rows: list[Estimate]) -> str:
                     text)
 
 
-AGENDA = re.compile(r"<!--agenda:(\S+) (\d+):(\d\d)\n(.*?)-->(.*?)<!--/agenda-->", re.S)
+AGENDA = re.compile(r"<!--agenda:(\S+) (\d+):(\d\d)(?: within (\d+):(\d\d))?\n(.*?)-->(.*?)"
+                    r"<!--/agenda-->", re.S)
 NOTEBOOK_ITEM = re.compile(r"^(\d\d(?:,\d\d)*)(?: §([\d,–-]+))?(?: \+(\d+))?$")
 OTHER_ITEM = re.compile(r"^(.+?) (\d+)$")
 
@@ -263,11 +264,29 @@ def agenda_table(name: str, start: str, plan: str, rows: list[Estimate]) -> str:
     return "\n".join(lines)
 
 
+def agenda_minutes(plan: str, rows: list[Estimate]) -> int:
+    """How long an agenda's plan takes in all, by the tool's numbers."""
+    return sum(agenda_item(raw.partition("|")[0].strip(), rows)[1]
+               for raw in plan.strip().splitlines())
+
+
+def agendas_over(text: str, rows: list[Estimate]) -> list[str]:
+    """The agendas in text whose plan runs past the length in their marker ('within H:MM')."""
+    over = []
+    for m in AGENDA.finditer(text):
+        if m[4] is not None:
+            limit, total = int(m[4]) * 60 + int(m[5]), agenda_minutes(m[6], rows)
+            if total > limit:
+                over.append(f"{m[1]}: {total} min planned within {limit}")
+    return over
+
+
 def fill_agendas(text: str, rows: list[Estimate]) -> str:
     """Rewrite every agenda's table from the plan in its opening marker."""
     def fill(m: re.Match) -> str:
-        table = agenda_table(m[1], f"{m[2]}:{m[3]}", m[4], rows)
-        return f"<!--agenda:{m[1]} {m[2]}:{m[3]}\n{m[4]}-->\n{table}\n<!--/agenda-->"
+        table = agenda_table(m[1], f"{m[2]}:{m[3]}", m[6], rows)
+        within = f" within {m[4]}:{m[5]}" if m[4] is not None else ""
+        return f"<!--agenda:{m[1]} {m[2]}:{m[3]}{within}\n{m[6]}-->\n{table}\n<!--/agenda-->"
     return AGENDA.sub(fill, text)
 
 
@@ -318,7 +337,10 @@ def main(argv: list[str]) -> int:
         stale = write_maps(rows, check=args.check)
         verb = "out of step" if args.check else "rewritten"
         print(f"\ncourse maps {verb}: {', '.join(stale) or 'none'}")
-        if args.check and stale:
+        guide = (ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
+        for line in agendas_over(guide, rows):
+            print(f"agenda over its length: {line}")
+        if args.check and (stale or agendas_over(guide, rows)):
             return 1
     return 0
 

@@ -91,10 +91,11 @@ def batchnorm_backward(dout, cache):
     dbeta = dout.sum(axis=axes)
     dgamma = (dout * x_hat).sum(axis=axes)
     gamma_inv_std = per_feature(cache.gamma / np.sqrt(cache.var + cache.eps), dout)
-    if not cache.training:
-        return gamma_inv_std * dout, dgamma, dbeta
-    dx = gamma_inv_std / m * (m * dout - per_feature(dbeta, dout)
-                              - x_hat * per_feature(dgamma, dout))
+    if cache.training:
+        dx = gamma_inv_std / m * (m * dout - per_feature(dbeta, dout)
+                                  - x_hat * per_feature(dgamma, dout))
+    else:  # eval mode: mu and var are constants, so x reaches the loss through x_hat only
+        dx = gamma_inv_std * dout
     return dx, dgamma, dbeta
 
 
@@ -120,10 +121,11 @@ def batchnorm_backward_steps(dout, cache):
     dbeta = dout.sum(axis=axes)
     dgamma = (dout * x_hat).sum(axis=axes)
     dx_hat = dout * gamma
-    if not cache.training:  # mu and var are constants: x reaches the loss through x_hat only
-        return dx_hat / np.sqrt(var + eps), dgamma, dbeta
-    dvar = (dx_hat * (x - mu)).sum(axis=axes, keepdims=True) * -0.5 * (var + eps) ** -1.5
-    dmu = (-(dx_hat / np.sqrt(var + eps)).sum(axis=axes, keepdims=True)
-           + dvar * (-2 * (x - mu)).sum(axis=axes, keepdims=True) / m)
-    dx = dx_hat / np.sqrt(var + eps) + dvar * 2 * (x - mu) / m + dmu / m
+    if cache.training:
+        dvar = (dx_hat * (x - mu)).sum(axis=axes, keepdims=True) * -0.5 * (var + eps) ** -1.5
+        dmu = (-(dx_hat / np.sqrt(var + eps)).sum(axis=axes, keepdims=True)
+               + dvar * (-2 * (x - mu)).sum(axis=axes, keepdims=True) / m)
+        dx = dx_hat / np.sqrt(var + eps) + dvar * 2 * (x - mu) / m + dmu / m
+    else:  # eval mode: mu and var are constants, so x reaches the loss through x_hat only
+        dx = dx_hat / np.sqrt(var + eps)
     return dx, dgamma, dbeta
