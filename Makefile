@@ -3,8 +3,9 @@
 #                 (on a server: make lab NO_BROWSER=1 [PORT=8888])
 #   make test     set up (first time), then lint + unit tests + every notebook under nbval
 #   make execute  re-run every notebook top to bottom and save its outputs (NB=path for one),
-#                 then rewrite the study times and the hand-outs
+#                 then rewrite the study times, the hand-outs and the Chinese edition
 #   make student  write the hand-outs (solutions removed) to student/ (committed)
+#   make zh       write the Chinese edition (zh/, README.zh.md) from translations/zh/ (committed)
 #   make sync     write tools/course.py's repository URL into bootstraps and badges
 #   make site     build the readable website from the committed notebooks into site/
 #   make release-check   fail while the repository URL is still the placeholder
@@ -18,7 +19,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 PIP_ARGS ?=
 
-.PHONY: setup lab test execute student sync site release-check study-time clean
+.PHONY: setup lab test execute student zh sync site release-check study-time clean
 
 setup: $(STAMP)
 
@@ -39,12 +40,17 @@ execute: setup
 	$(BIN)/python tools/execute_notebooks.py $(NB)
 	$(BIN)/python tools/study_time.py --write
 	$(BIN)/python tools/make_student.py
+	$(BIN)/python tools/translate.py
 
 student: setup
 	$(BIN)/python tools/make_student.py
 
+zh: setup
+	$(BIN)/python tools/translate.py
+
 sync: setup
 	$(BIN)/python tools/sync_course.py
+	$(BIN)/python tools/translate.py
 
 site: setup
 	$(BIN)/python tools/build_site.py

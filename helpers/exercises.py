@@ -27,6 +27,7 @@ from contextlib import contextmanager
 
 _said: set[tuple[str, int]] = set()  # (exercise, cell) pairs already told, to say it once a cell
 _checking: list[str] = []  # the exercises whose check is running (``unsolved_ok`` blocks)
+_hints: dict[str, str] = {}  # each exercise's first hint, for its check's message
 
 
 def _cell() -> int:
@@ -72,6 +73,9 @@ def exercise(name: str, fallback=None, hint: str | None = None):
     if fallback is not None and not callable(fallback):
         raise ValueError(f"exercise {name}: fallback must be a function, got {fallback!r}")
 
+    if hint:
+        _hints[name] = hint
+
     def decorate(f):
         @functools.wraps(f)
         def wrapper(*args, **kwargs):
@@ -104,6 +108,6 @@ def unsolved_ok(name: str, hint: str | None = None):
     try:
         yield
     except NotImplementedError:
-        _say_once(name, hint, fallback=False)
+        _say_once(name, hint or _hints.get(name), fallback=False)
     finally:
         _checking.remove(name)

@@ -5,9 +5,11 @@ fixed estimates of the population statistics. This module holds the reference ve
 notebook 06 teaches about that switch:
 
 - ``bn_layers(model)``: every batch-norm layer of a model, bottom to top
-- ``precise_bn_(model, x, batch_size=60)``: recompute every BN layer's running statistics as the
-  population statistics of Algorithm 2 (Ioffe & Szegedy 2015), "precise BN" (Wu & Johnson
-  2021); PyTorch's ``torch.optim.swa_utils.update_bn`` with dropout switched off
+- ``precise_bn_(model, x, batch_size=60)``: recompute every BN layer's running statistics with
+  the weights frozen, as Algorithm 2 (Ioffe & Szegedy 2015) does: the mean of the unbiased batch
+  variances, as PyTorch's ``torch.optim.swa_utils.update_bn`` (with dropout switched off). Wu &
+  Johnson's (2021) "precise BN" (fvcore) pools the batches instead, E[σ²_B + μ²_B] − E[μ_B]²;
+  the two agree for i.i.d. batches
 - ``variance_shift(model, x)``: per BN layer, running variance / the variance its input has in
   eval mode, the "variance shift" that dropout before BN causes (Li et al. 2019; notebooks 10, 13)
 - ``fold_batchnorm(bn) -> (scale, shift)``: an eval-mode BN layer as one affine map per feature
@@ -43,11 +45,13 @@ def bn_layers(model: nn.Module) -> list[nn.Module]:
 
 
 def precise_bn_(model: nn.Module, x: torch.Tensor, batch_size: int = 60, seed: int = 0):
-    """Set every BN layer's running statistics to the population statistics, in place.
+    """Set every BN layer's running statistics to Algorithm 2's population statistics, in place.
 
     With the weights frozen, over the mini-batches B of m = batch_size consecutive rows of a
     shuffled copy of x (the last partial batch dropped), each layer gets (Algorithm 2)
         running_mean = E_B[mu_B],   running_var = m/(m - 1)·E_B[sigma²_B]
+    the mean of the unbiased batch variances. Wu & Johnson's (2021) precise BN (fvcore) pools the
+    batches instead, E_B[sigma²_B + mu²_B] − E_B[mu_B]²; the two agree for i.i.d. batches.
     This is PyTorch's ``torch.optim.swa_utils.update_bn`` (reset, cumulative average with
     momentum=None, one pass in training mode, then momentum and the mode restored) plus what it
     lacks: seeded mini-batches of a chosen size, and dropout switched off during the pass.

@@ -58,7 +58,8 @@ def layer_inputs(net: nn.Module, x: torch.Tensor, modules=None) -> list[torch.Te
 def layer_errors(net: nn.Module, x: torch.Tensor, y: torch.Tensor,
                  loss_fn=nn.functional.cross_entropy, modules=None,
                  per_example: bool = False) -> np.ndarray:
-    """The back-propagated error reaching each layer: ‖∂ℓ/∂z_l‖ per example, RMS over the batch.
+    """The back-propagated error reaching each layer: √N‖∂L/∂z_l‖ (the RMS over the batch of each
+    example's own error when examples do not interact).
 
     z_l is the output of the l-th Linear layer (its pre-activation, before any normalization).
     With L = loss_fn(net(x), y), the batch's mean loss, e_l = N · ∂L/∂z_l: row i is the error

@@ -151,7 +151,7 @@ def plot_convergence(runs: Mapping, ax=None, title: str = "Gradient descent"):
 
 def plot_agreement(batch_sizes, agreement: Mapping, ax=None,
                    title: str = "Agreement between two mini-batches"):
-    """Figure: mean per-unit correlation of two batches' normalized outputs vs batch size.
+    """Figure: mean |per-unit correlation| of two batches' normalized outputs vs batch size.
 
     batch_sizes: shape (K,).  agreement: label -> correlations of shape (K,). Returns the axes.
     Notebook 03: whitening estimated from a mini-batch.
@@ -162,7 +162,7 @@ def plot_agreement(batch_sizes, agreement: Mapping, ax=None,
     ax.set_xscale("log", base=2)
     ax.set_xticks(batch_sizes, [str(int(m)) for m in batch_sizes])
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set(xlabel="mini-batch size m", ylabel="mean correlation per unit", ylim=(-0.1, 1.05),
+    ax.set(xlabel="mini-batch size m", ylabel="mean |correlation| per unit", ylim=(-0.1, 1.05),
            title=title)
     ax.legend(fontsize="small")
     return ax

@@ -62,7 +62,7 @@ def predict(question: str, prediction) -> None:
     """
     guess = _choice("workshop.predict", prediction)
     if guess is None:
-        print('No prediction yet: set PREDICTION to "a", "b" or "c" and run this cell again.')
+        print('No prediction yet: set it in this cell to "a", "b" or "c" and run it again.')
     else:
         print(f"Prediction ({guess}) noted for '{question}'. Now run the experiment.")
     if _state["data"] is not None:

@@ -29,7 +29,7 @@ def test_an_unsolved_exercise_says_so_once_and_uses_the_fallback(capsys):
 
 
 def test_inside_its_check_an_unsolved_exercise_never_falls_back(capsys):
-    @exercise("1.7", fallback=reference)
+    @exercise("1.7", fallback=reference, hint="Add it to itself.")
     def double(x):
         raise NotImplementedError
 
@@ -37,7 +37,9 @@ def test_inside_its_check_an_unsolved_exercise_never_falls_back(capsys):
     with unsolved_ok("1.7"):
         ran.append(double(1))  # raises: the check must not pass on the course's version
         ran.append("after")
-    assert ran == [] and "Exercise 1.7 is not solved yet" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert ran == [] and "Exercise 1.7 is not solved yet" in out
+    assert "Hint: Add it to itself." in out  # the exercise's hint, said by its check
     with unsolved_ok("1.8"):  # another exercise's check: 1.7 still falls back
         assert double(2) == 4
 

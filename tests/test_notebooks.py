@@ -100,7 +100,8 @@ def test_every_notebook_is_on_both_course_maps():
 
 
 PLACEHOLDER = re.compile(r"«[^»]*»|\{\{[^}]*\}\}"  # «S01_GROW», {{GAIN}}
-                         r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]{2,}\b|\{[a-z]+_[a-z_]+\}")  # SWEEP_31
+                         r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]{2,}\b|\bROBUST\d*\b"  # SWEEP_31, ROBUST4
+                         r"|\{[a-z]+_[a-z_]+\}")  # {sp_lo}
 
 
 def test_no_unfilled_placeholders_in_prose(notebook):
@@ -112,3 +113,23 @@ def test_no_unfilled_placeholders_in_prose(notebook):
             text = re.sub(r"`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", "", cell.source, flags=re.S)
             found = PLACEHOLDER.findall(text)
             assert not found, f"{path.name} cell {cell.id}: unfilled placeholder(s) {found}"
+
+
+KEY = re.compile(r'^PREDICTION\w* = "([abc])"', re.M)
+
+
+def test_answer_keys_are_spread_over_the_letters():
+    """A room must not learn to pick one letter: no letter answers more than half the questions."""
+    keys = [k for path in NOTEBOOKS for cell in code_cells(nbformat.read(path, as_version=4))
+            for k in KEY.findall(cell.source)]
+    counts = {letter: keys.count(letter) for letter in "abc"}
+    assert len(keys) >= 14 and max(counts.values()) <= len(keys) / 2, counts
+
+
+def test_each_committed_reveal_agrees_with_the_answer_key(notebook):
+    """At the committed seed the measured answer is the answer key's (the sweep checks others)."""
+    path, nb = notebook
+    for cell in code_cells(nb):
+        text = "".join(out.get("text", "") for out in cell.outputs)
+        assert "; the measurement says" not in text, \
+            f"{path.name} cell {cell.id}: the measured answer differs from the answer key"

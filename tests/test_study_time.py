@@ -1,9 +1,9 @@
 """tools/study_time.py: the declared study-time estimate, and every course map in step with it."""
 
-import nbformat
-import pytest
 from pathlib import Path
 
+import nbformat
+import pytest
 from study_time import (
     MAX_CORE_MIN,
     estimate,
@@ -12,7 +12,6 @@ from study_time import (
     span_text,
     write_maps,
 )
-
 
 ROOT = Path(__file__).resolve().parent.parent
 

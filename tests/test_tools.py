@@ -69,10 +69,12 @@ def test_repo_url_is_defined_once_and_in_step():
     assert hits == [ROOT / "tools" / "course.py"], "REPO_URL must live only in tools/course.py"
 
 
-def test_course_map_opens_each_hand_out_and_answer_key_in_colab():
+def test_course_maps_open_each_hand_out_and_answer_key_in_colab():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start_here = (ROOT / "notebooks" / "00_start_here.ipynb").read_text(encoding="utf-8")
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert colab_links(path.name) in readme, f"README map: no Colab links for {path.name}"
+        assert colab_links(path.name) in start_here, f"notebook 00's map: none for {path.name}"
 
 
 def test_strip_solutions_keeps_indentation_and_the_rest():

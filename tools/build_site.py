@@ -112,7 +112,7 @@ def page_name(target: str) -> str | None:
     if m := re.fullmatch(r"(?:docs/)?([a-z-]+)\.md", target):
         if m[1] in GUIDES:
             return f"{m[1]}.html"
-    if target.endswith(".md") and (ROOT / target).exists():
+    if target in ("data/README.md", "README.zh.md"):  # the other markdown pages the site builds
         return target[:-3].replace("/", "-") + ".html"
     return None
 
@@ -178,9 +178,13 @@ def build(out: Path) -> list[Path]:
             page.write_text(markdown_page(source.read_text(encoding="utf-8"), label, pages,
                                           "docs"), encoding="utf-8")
             written.append(page)
-    for source in (ROOT / "data" / "README.md",):  # other markdown files the pages link to
+    others = ((ROOT / "data" / "README.md", "Data", "data"),
+              (ROOT / "README.zh.md", "中文版 Chinese edition", ""))
+    for source, label, base in others:  # other markdown files the pages link to
+        if not source.exists():
+            continue
         page = out / page_name(source.relative_to(ROOT).as_posix())
-        page.write_text(markdown_page(source.read_text(encoding="utf-8"), "Data", pages, "data"),
+        page.write_text(markdown_page(source.read_text(encoding="utf-8"), label, pages, base),
                         encoding="utf-8")
         written.append(page)
     return written

@@ -52,19 +52,31 @@ def colab_prefix(url: str = REPO_URL) -> str:
     return f"https://colab.research.google.com/github/{owner_repo}/blob/"
 
 
+BADGE_LABELS = {"notebooks": "Open In Colab", "student": "Open the hand-out in Colab",
+                "zh/notebooks": "在 Colab 中打开", "zh/student": "在 Colab 中打开讲义"}
+
+
+def edition_folder(folder: str, lang: str = "en") -> str:
+    """Where a language's notebooks or hand-outs live: 'notebooks' -> 'zh/notebooks' for 'zh'."""
+    return folder if lang == "en" else f"{lang}/{folder}"
+
+
 def colab_link(notebook: str, url: str = REPO_URL, folder: str = "notebooks") -> str:
-    """The Colab address of <folder>/<notebook>: notebooks/ (answer key) or student/ (hand-out)."""
+    """The Colab address of <folder>/<notebook>: notebooks/ (answer key) or student/ (hand-out),
+    or the Chinese edition's zh/notebooks/ and zh/student/."""
     return f"{colab_prefix(url)}main/{folder}/{notebook}"
 
 
 def colab_badge(notebook: str, url: str = REPO_URL, folder: str = "notebooks") -> str:
     """Markdown for the 'Open in Colab' badge of <folder>/<notebook>."""
-    label = "Open the hand-out in Colab" if folder == "student" else "Open In Colab"
+    label = BADGE_LABELS.get(folder, "Open In Colab")
     badge = "https://colab.research.google.com/assets/colab-badge.svg"
     return f"[![{label}]({badge})]({colab_link(notebook, url, folder)})"
 
 
-def colab_links(notebook: str, url: str = REPO_URL) -> str:
-    """The course map's 'open in Colab' cell: the hand-out and the answer key of a notebook."""
-    return (f"[hand-out]({colab_link(notebook, url, 'student')}) · "
-            f"[answer key]({colab_link(notebook, url)})")
+def colab_links(notebook: str, url: str = REPO_URL, lang: str = "en") -> str:
+    """The course map's 'open in Colab' cell: the hand-out and the answer key of a notebook
+    (lang 'zh': the Chinese edition's, for README.zh.md)."""
+    hand_out, key = ("hand-out", "answer key") if lang == "en" else ("讲义", "答案")
+    return (f"[{hand_out}]({colab_link(notebook, url, edition_folder('student', lang))}) · "
+            f"[{key}]({colab_link(notebook, url, edition_folder('notebooks', lang))})")

@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from course import colab_badge  # noqa: E402
+from course import colab_badge, edition_folder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PREDICTION = re.compile(r"^(PREDICTION\w*) = .*$", re.MULTILINE)
@@ -41,10 +41,15 @@ def strip_solutions(source: str) -> str:
                      source)
 
 
-def student_version(nb, name: str | None = None):
+HANDOUT_NOTE = {"en": " (hand-out: the exercises are yours to solve; the answer key is `{key}`)",
+                "zh": "（讲义：练习留给你来完成；答案见 `{key}`）"}
+
+
+def student_version(nb, name: str | None = None, lang: str = "en"):
     """A copy of the notebook with solutions stripped and every output cleared.
 
     name: the notebook's file name; given, the first cell's Colab badge opens the hand-out.
+    lang: "zh" for the Chinese edition (tools/translate.py): its badge and note, in zh/.
     """
     nb = nbformat.from_dict(nb)
     for cell in nb.cells:
@@ -52,9 +57,11 @@ def student_version(nb, name: str | None = None):
             cell.source = strip_solutions(cell.source)
             cell.outputs, cell.execution_count = [], None
     if name is not None and nb.cells and nb.cells[0].cell_type == "markdown":
+        folder = edition_folder("notebooks", lang)
+        note = HANDOUT_NOTE[lang].format(key=f"{folder}/{name}")
         nb.cells[0].source = nb.cells[0].source.replace(
-            colab_badge(name), colab_badge(name, folder="student") + " (hand-out: the exercises "
-            "are yours to solve; the answer key is `notebooks/" + name + "`)")
+            colab_badge(name, folder=folder),
+            colab_badge(name, folder=edition_folder("student", lang)) + note)
     return nb
 
 

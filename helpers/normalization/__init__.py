@@ -12,8 +12,8 @@ the functions marked (05) itself, under these names, with these arguments and th
 
 - ``batchnorm_numpy``: ``batchnorm_forward(x, running_mean, running_var, gamma, beta,
   training=False, momentum=0.1, eps=1e-5) -> (out, cache)``, ``batchnorm_backward(dout, cache)``
-  (the simplified closed form) and ``batchnorm_backward_steps(dout, cache)`` (node by node),
-  sharing one ``BatchNormCache`` (05)
+  (the simplified closed form) and ``batchnorm_backward_steps(dout, cache)`` (node by node)
+  (all three 05), sharing one ``BatchNormCache``
 - ``batchnorm_torch``: ``BatchNormFunction`` (an ``autograd.Function`` with the hand-derived
   backward; it takes the batch's statistics from ``batch_statistics``), ``batch_norm`` (like
   ``torch.nn.functional.batch_norm``) (all three 05), and the modules ``BatchNorm1d``,

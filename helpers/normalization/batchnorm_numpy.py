@@ -3,8 +3,8 @@
 CS231n's contract: ``batchnorm_forward(...) -> (out, cache)`` and
 ``*_backward(dout, cache) -> (dx, dgamma, dbeta)``; the simplified and the step-by-step backward
 share one cache, a ``BatchNormCache``. Notebook 05 writes all three under these names, with these
-arguments and this cache, for (N, D) inputs (its forward builds the four lines of Algorithm 1
-from one-line helpers; here they are inline, for every layout). Running statistics: notebook 06.
+arguments and this cache, for (N, D) inputs (here for every layout, with argument checks).
+Running statistics: notebook 06.
 Shapes: N = batch, D = features, C = channels, L = length; M = values per feature (N, N·L or
 N·H·W); statistics are per feature (axis 1), over all other axes.
 """

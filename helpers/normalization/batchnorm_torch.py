@@ -8,7 +8,7 @@
 The mathematics is in the Function (training) and ``scale_and_shift`` (eval); the bookkeeping
 (buffers, modes, momentum) in the modules. Notebook 05 writes ``batch_statistics``,
 ``BatchNormFunction`` and ``batch_norm`` with the same code (``batch_norm`` without its argument
-checks and the affine=False case); running statistics and eval mode are notebook 06's.
+checks); notebook 06 teaches its running statistics and eval mode.
 """
 
 from __future__ import annotations
