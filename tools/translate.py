@@ -57,11 +57,11 @@ from course import (  # noqa: E402
     colab_prefix,
 )
 from make_student import student_version  # noqa: E402
+from study_time import SPAN  # noqa: E402  (the study/run-time spans the tool fills)
 
 ROOT = Path(__file__).resolve().parent.parent
 LANG = "zh"
 MARKER = re.compile(r"^<!-- (cell|code): (\S+) en: ([0-9a-f]{12}) -->[ \t]*$", re.M)
-SPAN = re.compile(r"<!--(study|run):(\d\d|all)-->(.*?)<!--/\1-->", re.S)
 LINK = re.compile(r"(\]\(|href=\"|src=\")([^)\"\s]+)")
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
 MAP = re.compile(r"(<!--zh-map-->\n).*?(<!--/zh-map-->)", re.S)
