@@ -99,6 +99,10 @@ def render_math(markdown: str) -> str:
     return "".join(p if i % 2 else MATH.sub(typeset, p) for i, p in enumerate(parts))
 
 
+# Other markdown files the pages link to, each built as a page: path -> (title, its folder).
+OTHER_PAGES = {"data/README.md": ("Data", "data"), "README.zh.md": ("中文版 Chinese edition", "")}
+
+
 def page_name(target: str) -> str | None:
     """The site page of a repository file a link points to, or None if it has none.
 
@@ -112,7 +116,7 @@ def page_name(target: str) -> str | None:
     if m := re.fullmatch(r"(?:docs/)?([a-z-]+)\.md", target):
         if m[1] in GUIDES:
             return f"{m[1]}.html"
-    if target in ("data/README.md", "README.zh.md"):  # the other markdown pages the site builds
+    if target in OTHER_PAGES:
         return target[:-3].replace("/", "-") + ".html"
     return None
 
@@ -178,12 +182,11 @@ def build(out: Path) -> list[Path]:
             page.write_text(markdown_page(source.read_text(encoding="utf-8"), label, pages,
                                           "docs"), encoding="utf-8")
             written.append(page)
-    others = ((ROOT / "data" / "README.md", "Data", "data"),
-              (ROOT / "README.zh.md", "中文版 Chinese edition", ""))
-    for source, label, base in others:  # other markdown files the pages link to
+    for target, (label, base) in OTHER_PAGES.items():
+        source = ROOT / target
         if not source.exists():
             continue
-        page = out / page_name(source.relative_to(ROOT).as_posix())
+        page = out / page_name(target)
         page.write_text(markdown_page(source.read_text(encoding="utf-8"), label, pages, base),
                         encoding="utf-8")
         written.append(page)
