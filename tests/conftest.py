@@ -18,10 +18,8 @@ sys.path.insert(0, str(ROOT / "tools"))  # tools/ scripts are importable as modu
 
 
 def pytest_collection_modifyitems(items):
-    """Long tests first: the notebooks under nbval, then their student versions, then the many
-    short unit tests, so that pytest-xdist fills the end of the run on both cores. The sort is
-    stable: a notebook's cells keep their order (and stay in one xdist scope)."""
-    def rank(item) -> int:
-        path = str(item.path)
-        return 0 if path.endswith(".ipynb") else 1 if path.endswith("test_student.py") else 2
-    items.sort(key=rank)
+    """Long tests first: the notebooks under nbval (each with its hand-out beside it,
+    tests/handout_check.py), then the many short unit tests, so that pytest-xdist fills the end
+    of the run on both cores. The sort is stable: a notebook's cells keep their order (and stay
+    in one xdist scope)."""
+    items.sort(key=lambda item: 0 if str(item.path).endswith(".ipynb") else 1)

@@ -1,0 +1,270 @@
+"""Run a hand-out beside its answer key, in the answer key's kernel (used by tests/conftest.py).
+
+A hand-out (`make student`) is its answer key with a few cells changed: solutions replaced by
+``raise NotImplementedError``, ``PREDICTION = None``, ``workshop.start(..., handout=True)``. A
+learner who solves nothing presses Run All; the test is that every cell then runs. Executing
+the whole hand-out again would repeat every experiment of the answer key, which nbval has just
+run cell by cell in the same kernel. ``Shadow`` runs only what can differ:
+
+- the answer key's cells run as they are (nbval runs them); the hand-out's namespace is a
+  second dictionary, ``shadow``, that starts as a copy of the kernel's;
+- a cell whose hand-out source is different, or that reads a name bound to a different object
+  in the two namespaces (a *split* name), runs a second time as the hand-out has it, in
+  ``shadow``, before the answer key runs it. Names are read from the cell's syntax, and through
+  the globals of the notebook's own functions and classes the cell uses;
+- any other cell ran the same code on the same objects, so its new bindings are copied into
+  ``shadow`` after the answer key has run it.
+
+The objects a shadow run reads are deep copies, so that it cannot change the answer key's; a
+copy that comes back unchanged is dropped again. The random-number generators are restored after
+each shadow run, so that the answer key computes exactly what it computes without this check.
+What a shadow run prints is passed on, so the learner's "not solved yet" messages can be
+counted. An exception in a shadow run is where Run All would stop.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import copy
+import io
+import pickle
+import random
+import sys
+import traceback
+import types
+
+import numpy as np
+
+IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), range, types.ModuleType,
+             types.FunctionType, types.BuiltinFunctionType, type)
+
+
+class Shadow:
+    def __init__(self, user_ns: dict):
+        self.ns = user_ns
+        self.shadow = dict(user_ns)
+        self.split: set[str] = set()
+        self.printed: list[str] = []
+        self.ran: list[str] = []  # ids of the cells run a second time, as the hand-out has them
+        self._before: dict[str, object] = {}
+        self._shadow_before: dict[str, object] = {}
+        self._differs = False
+
+    # -- the two calls the test makes around each code cell ------------------------------------
+    def before(self, cell_id: str, handout: str, key: str) -> None:
+        """Snapshot both namespaces; if the cell can differ, run the hand-out's version."""
+        self._before = _bindings(self.ns)
+        self._shadow_before = _bindings(self.shadow)
+        self._differs = handout != key or bool((self._reads(handout) | self._reads(key))
+                                               & self.split)
+        if not self._differs:
+            return
+        self.ran.append(cell_id)
+        copies = self._copy_shared(self._reads(handout))
+        self._shadow_before = _bindings(self.shadow)  # the copies are not the cell's own bindings
+        state = _rng_state()
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(_Tee(out, sys.stdout)):
+                exec(compile(_python(handout), f"<hand-out cell {cell_id}>", "exec"), self.shadow)
+        except BaseException as err:  # noqa: BLE001 - every exception stops Run All
+            raise HandoutStopped(cell_id, err, traceback.format_exc(limit=-3)) from None
+        finally:
+            _set_rng_state(state)
+            self.printed.append(out.getvalue())
+        self._unsplit_unchanged(copies)
+
+    def after(self) -> None:
+        """Bring the bindings the answer key's cell made into the hand-out's namespace."""
+        key_touched = _touched(_bindings(self.ns), self._before)
+        if not self._differs:  # the same code on the same objects: the same bindings
+            self._before = self._shadow_before = {}
+            for k in key_touched:
+                if k in self.ns:
+                    self.shadow[k] = self.ns[k]
+                else:
+                    self.shadow.pop(k, None)
+                self.split.discard(k)
+            return
+        shadow_touched = _touched(_bindings(self.shadow), self._shadow_before)
+        self._before = self._shadow_before = {}
+        for k in key_touched | shadow_touched:  # the two runs' bindings: the same value?
+            mine, key = self.shadow.get(k, _MISSING), self.ns.get(k, _MISSING)
+            if mine is key or (mine is not _MISSING and key is not _MISSING and _same(mine, key)):
+                if key is not _MISSING:
+                    self.shadow[k] = key
+                self.split.discard(k)
+            else:
+                self.split.add(k)
+
+    # -- what a cell reads -----------------------------------------------------------------------
+    def _reads(self, source: str) -> set[str]:
+        names = _names(source)
+        seen, todo = set(), list(names)
+        while todo:  # follow the notebook's own functions and classes to the globals they use
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for ns in (self.ns, self.shadow):
+                for extra in _globals_used(ns.get(name)):
+                    if extra not in seen:
+                        todo.append(extra)
+        return seen
+
+    def _copy_shared(self, reads: set[str]) -> dict[str, object]:
+        """Give the shadow run its own copy of every mutable object it shares with the key."""
+        copies = {}
+        for k in reads:
+            if k in self.split or k not in self.shadow or self.shadow[k] is not self.ns.get(k):
+                continue
+            obj = self.ns[k]
+            if isinstance(obj, IMMUTABLE) or _defined_here(obj):
+                continue
+            try:
+                self.shadow[k] = copies[k] = copy.deepcopy(obj)
+            except Exception:  # noqa: BLE001 - generators, open files: shared as they are
+                continue
+            self.split.add(k)
+        return copies
+
+    def _unsplit_unchanged(self, copies: dict[str, object]) -> None:
+        for k, c in copies.items():
+            if self.shadow.get(k, _MISSING) is c and _same(c, self.ns.get(k)):
+                self.shadow[k] = self.ns[k]
+                self.split.discard(k)
+
+    def not_solved_messages(self) -> int:
+        return sum(text.count("is not solved yet") for text in self.printed)
+
+
+class HandoutStopped(Exception):
+    """Run All of the hand-out would stop at this cell."""
+
+    def __init__(self, cell_id: str, err: BaseException, tb: str):
+        super().__init__(f"the hand-out's Run All stops at cell {cell_id}: "
+                         f"{type(err).__name__}: {err}\n{tb}")
+
+
+_MISSING = object()
+_IPYTHON = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+
+
+def _bindings(ns: dict) -> dict[str, object]:
+    """The namespace's tracked bindings (references, so that no object's id can be reused)."""
+    return {k: v for k, v in ns.items() if _tracked(k)}
+
+
+def _touched(now: dict, before: dict) -> set[str]:
+    return {k for k in now.keys() | before.keys()
+            if now.get(k, _MISSING) is not before.get(k, _MISSING)}
+
+
+def _tracked(name: str) -> bool:
+    return not name.startswith("_") and name not in _IPYTHON
+
+
+def _python(source: str) -> str:
+    """The cell as plain Python (IPython's transformations, e.g. of magics, applied)."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        return source
+    return TransformerManager().transform_cell(source)
+
+
+def _names(source: str) -> set[str]:
+    tree = ast.parse(_python(source))
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(dir(builtins))
+
+
+def _defined_here(obj) -> bool:
+    return (getattr(obj, "__module__", None) == "__main__"
+            and isinstance(obj, (type, types.FunctionType)))
+
+
+def _globals_used(obj) -> set[str]:
+    """Global names used by a function or class that a notebook cell defined."""
+    if not _defined_here(obj):
+        return set()
+    codes = [obj.__code__] if isinstance(obj, types.FunctionType) else [
+        f.__code__ for f in vars(obj).values() if isinstance(f, types.FunctionType)]
+    names = set()
+    while codes:
+        code = codes.pop()
+        names |= set(code.co_names)
+        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+    wrapped = getattr(obj, "__wrapped__", None)  # an @exercise function: the learner's own
+    return names | (_globals_used(wrapped) if wrapped is not None else set())
+
+
+def _same(a, b) -> bool:
+    """Whether two objects hold the same value (False when unsure): a deep copy and its
+    original, or what the hand-out's and the answer key's runs of one cell computed."""
+    if isinstance(a, types.FunctionType) or isinstance(b, types.FunctionType):
+        return (isinstance(a, types.FunctionType) and isinstance(b, types.FunctionType)
+                and a.__code__ == b.__code__ and _same(a.__defaults__, b.__defaults__)
+                and _same(getattr(a, "__wrapped__", None), getattr(b, "__wrapped__", None)))
+    if isinstance(a, type) or isinstance(b, type):
+        return (isinstance(a, type) and isinstance(b, type) and a.__qualname__ == b.__qualname__
+                and a.__bases__ == b.__bases__ and vars(a).keys() == vars(b).keys()
+                and all(_same(x, vars(b)[k]) for k, x in vars(a).items()
+                        if isinstance(x, types.FunctionType)))
+    if a is None or b is None:
+        return a is b
+    try:
+        import torch
+        if isinstance(a, torch.Tensor):
+            return isinstance(b, torch.Tensor) and a.shape == b.shape and bool(torch.equal(a, b))
+        if isinstance(a, torch.nn.Module):
+            sa, sb = a.state_dict(), b.state_dict()
+            return (a.training == b.training and sa.keys() == sb.keys()
+                    and all(torch.equal(sa[k], sb[k]) for k in sa))
+    except ImportError:
+        pass
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and np.array_equal(a, b, equal_nan=True)
+    if hasattr(a, "equals") and callable(a.equals):  # pandas
+        try:
+            return bool(a.equals(b))
+        except Exception:  # noqa: BLE001
+            return False
+    if isinstance(a, (list, tuple)) and type(a) is type(b) and len(a) == len(b):
+        return all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        return all(_same(a[k], b[k]) for k in a)
+    try:
+        return pickle.dumps(a) == pickle.dumps(b)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _rng_state():
+    import torch
+    return (random.getstate(), np.random.get_state(), torch.get_rng_state(),
+            torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+
+
+def _set_rng_state(state) -> None:
+    import torch
+    random.setstate(state[0])
+    np.random.set_state(state[1])
+    torch.set_rng_state(state[2])
+    if state[3] is not None:
+        torch.cuda.set_rng_state_all(state[3])
+
+
+class _Tee(io.TextIOBase):
+    def __init__(self, *streams):
+        self.streams = streams
+
+    def write(self, text):
+        for s in self.streams:
+            s.write(text)
+        return len(text)
+
+    def flush(self):
+        for s in self.streams:
+            s.flush()
