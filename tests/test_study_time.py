@@ -70,20 +70,9 @@ def test_every_notebook_states_its_times_through_the_tool():
         assert f"<!--study:{e.name[:2]}-->" in readme and f"<!--run:{e.name[:2]}-->" in readme
 
 
-# Notebook 13's core is still over the hour: its restructuring (issue 19) is open. Strict: the
-# test fails once 13 fits, so that this line must then be removed.
-KNOWN_OVER = {"13_batchnorm_in_practice"}
-
-
 def test_every_core_fits_the_hour():
-    over = {e.name: e.core_min for e in estimates()
-            if e.core_min > MAX_CORE_MIN and e.name not in KNOWN_OVER}
+    over = {e.name: e.core_min for e in estimates() if e.core_min > MAX_CORE_MIN}
     assert not over, f"cores over {MAX_CORE_MIN} min by tools/study_time.py: {over}"
-
-
-@pytest.mark.xfail(strict=True, reason="notebook 13's core is over 60 min (issue 19)")
-def test_the_known_long_cores_still_need_work():
-    assert all(e.core_min <= MAX_CORE_MIN for e in estimates() if e.name in KNOWN_OVER)
 
 
 def test_an_agenda_adds_up_from_the_tools_numbers():

@@ -23,9 +23,9 @@ The estimate (CONTRIBUTING.md, "Study time"), for each part of a notebook:
 - Prose words: words of the markdown cells (a formula counts as the words it is written with).
 - Code lines: non-blank lines of the code cells, the parameters and bootstrap cells excluded.
 - An exercise: a markdown heading "Exercise N.M" (worked in the notebook, with its check), or a
-  numbered ★ item of the "## Exercises" list (an item marked "(above)" points back to a heading
-  already counted).
-- A prediction: a code cell that sets ``PREDICTION = ``.
+  numbered ★ item of the "## Exercises" list (an item marked "(above)", or one that names
+  "exercise N.M above" or "below", points to a heading counted there).
+- A prediction: each ``PREDICTION = `` (or ``PREDICTION_… = ``) a code cell sets.
 - The run time: ``metadata.course.run_seconds``, written by ``tools/execute_notebooks.py``
   (``make execute``) when it runs the notebook top to bottom on this machine.
 """
@@ -48,7 +48,9 @@ MAX_CORE_MIN = 60
 DETAILS = re.compile(r"<details>.*?</details>", re.S)
 SPAN = re.compile(r"<!--(study|run):(\d\d|all)-->(.*?)<!--/\1-->", re.S)  # filled in below
 EXERCISE_HEADING = re.compile(r"^#{2,4} Exercise \d+\.\d+", re.M)
-STAR_ITEM = re.compile(r"^\d+\. ★+ (?!\(above\))", re.M)
+STAR_ITEM = re.compile(r"^\d+\. ★+ (.*)$", re.M)
+# an item that points to a worked exercise ("(above)", "exercise 4.2 below") is counted there
+POINTER = re.compile(r"^\(above\)|[Ee]xercise \d+\.\d+ (above|below)")
 
 
 @dataclass
@@ -117,7 +119,8 @@ def _add_markdown(part: Part, further: Part, source: str) -> None:
         further.words += len(note.split())
     text = DETAILS.sub("", source)
     part.words += len(text.split())
-    part.exercises += len(EXERCISE_HEADING.findall(text)) + len(STAR_ITEM.findall(text))
+    part.exercises += len(EXERCISE_HEADING.findall(text)) + sum(
+        not POINTER.search(item) for item in STAR_ITEM.findall(text))
 
 
 def estimate(path: Path) -> Estimate:
@@ -155,7 +158,7 @@ def estimate(path: Path) -> Estimate:
                 continue
             target = further if in_exercises or in_further else part
             target.code_lines += sum(1 for line in source.splitlines() if line.strip())
-            target.predictions += bool(re.search(r"^PREDICTION = ", source, re.M))
+            target.predictions += len(re.findall(r"^PREDICTION\w* = ", source, re.M))
     return Estimate(path.stem, sections, further, run_seconds)
 
 
