@@ -111,7 +111,8 @@ def plot_unit_medians(history: History, layer: int = -1, ax=None, vmax: float | 
     ax.figure.colorbar(im, ax=ax, label="median input")
     ax.grid(False)
     ax.set(xlabel="training step", ylabel="unit",
-           title=f"{history.label}: every unit's median ({history.layer_names[layer]})")
+           title=f"{history.label}: every unit's median "
+                 f"(layer {layer % len(history.layer_names) + 1})")
     return ax
 
 
