@@ -203,6 +203,13 @@ def _globals_used(obj) -> set[str]:
 def _same(a, b) -> bool:
     """Whether two objects hold the same value (False when unsure): a deep copy and its
     original, or what the hand-out's and the answer key's runs of one cell computed."""
+    try:
+        return _same_value(a, b)
+    except Exception:  # noqa: BLE001 - a comparison that fails means "not known to be equal"
+        return False
+
+
+def _same_value(a, b) -> bool:
     if isinstance(a, types.FunctionType) or isinstance(b, types.FunctionType):
         return (isinstance(a, types.FunctionType) and isinstance(b, types.FunctionType)
                 and a.__code__ == b.__code__ and _same(a.__defaults__, b.__defaults__)
@@ -225,7 +232,8 @@ def _same(a, b) -> bool:
     except ImportError:
         pass
     if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and np.array_equal(a, b, equal_nan=True)
+        return (isinstance(b, np.ndarray) and a.dtype == b.dtype
+                and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
     if hasattr(a, "equals") and callable(a.equals):  # pandas
         try:
             return bool(a.equals(b))

@@ -87,3 +87,12 @@ def test_committed_handout_is_what_make_student_writes(path):
     expected = nbformat.writes(student_version(nbformat.read(path, as_version=4), path.name))
     assert handout.read_text(encoding="utf-8") == expected + "\n", \
         f"student/{path.name} is out of step with notebooks/{path.name}: run `make student`"
+
+
+def test_values_that_cannot_be_compared_count_as_different():
+    import numpy as np
+    from handout_shadow import _same
+    assert _same(np.array(["a", "b"]), np.array(["a", "b"]))
+    assert not _same(np.array(["a"]), np.array([1.0]))
+    assert _same(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]))
+    assert not _same((i for i in [1]), (i for i in [1]))  # not picklable: not known equal
