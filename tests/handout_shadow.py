@@ -57,12 +57,12 @@ class Shadow:
         """Snapshot both namespaces; if the cell can differ, run the hand-out's version."""
         self._before = _bindings(self.ns)
         self._shadow_before = _bindings(self.shadow)
-        self._differs = handout != key or bool((self._reads(handout) | self._reads(key))
-                                               & self.split)
+        reads = self._reads(handout)
+        self._differs = handout != key or bool((reads | self._reads(key)) & self.split)
         if not self._differs:
             return
         self.ran.append(cell_id)
-        copies = self._copy_shared(self._reads(handout))
+        copies = self._copy_shared(reads)
         self._shadow_before = _bindings(self.shadow)  # the copies are not the cell's own bindings
         state = _rng_state()
         out = io.StringIO()
