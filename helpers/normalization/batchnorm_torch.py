@@ -44,7 +44,11 @@ class BatchNormFunction(torch.autograd.Function):
     Why it is fast: ``torch.addcmul(c, a, b)`` computes c + a·b in one pass over the data, so
     x_hat and out take one pass each and dx two (the second in place), where the formulas written
     term by term take two passes for x_hat and for out and five for dx, each pass writing a new
-    temporary tensor the size of x (``tools/bench_batchnorm.py`` times it against torch's kernel).
+    temporary tensor the size of x. And the backward allocates one tensor the size of x, not two:
+    dx is written into the memory of dout·x_hat once its sum is taken. A new large tensor costs
+    more than its arithmetic on a CPU (the operating system hands over fresh memory page by
+    page), so fewer of them is most of the speed (``tools/bench_batchnorm.py`` times it against
+    torch's kernel).
 
     >>> x = torch.randn(8, 3, requires_grad=True)
     >>> out = BatchNormFunction.apply(x, *batch_statistics(x), torch.ones(3), torch.zeros(3), 1e-5)
@@ -62,9 +66,11 @@ class BatchNormFunction(torch.autograd.Function):
     def backward(ctx, dout):
         x_hat, weight, inv_std = ctx.saved_tensors
         dims, m = reduce_axes(dout), values_per_feature(dout)
-        dbeta, dgamma = dout.sum(dims, keepdim=True), (dout * x_hat).sum(dims, keepdim=True)
+        dout_x_hat = dout * x_hat  # the one new (N, C) tensor of the backward; dx reuses it
+        dbeta, dgamma = dout.sum(dims, keepdim=True), dout_x_hat.sum(dims, keepdim=True)
         scale = weight * inv_std  # dx = scale·(dout - dbeta/M - x_hat·dgamma/M), multiplied out:
-        dx = torch.addcmul(scale * dbeta / -m, dout, scale).addcmul_(x_hat, scale * dgamma / -m)
+        dx = torch.addcmul(scale * dbeta / -m, dout, scale, out=dout_x_hat)
+        dx.addcmul_(x_hat, scale * dgamma / -m)
         return dx, None, None, dgamma, dbeta, None
 
 
