@@ -22,6 +22,7 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import nbformat
 import papermill
 
 
@@ -55,7 +56,6 @@ def run(path: Path, seed: int, record: Path | None = None, keep_going: bool = Fa
 
 def _failures(executed: Path) -> list[str]:
     """Every error an executed notebook shows: "cell <id>: <exception> <message>"."""
-    import nbformat
     nb = nbformat.read(executed, as_version=4)
     return [f"cell {cell.get('id')}: {out.ename} {out.evalue}"
             for cell in nb.cells if cell.cell_type == "code"
