@@ -6,7 +6,9 @@
 #                 then rewrite the study times, the hand-outs and the Chinese edition
 #   make student  write the hand-outs (solutions removed) to student/ (committed)
 #   make zh       write the Chinese edition (zh/, README.zh.md) from translations/zh/ (committed)
-#   make sync     write tools/course.py's repository URL into bootstraps and badges
+#                 (tools/translate.py: notebooks and hand-outs; tools/translate_docs.py: the guide)
+#   make sync     write tools/course.py's repository URL into bootstraps and badges, and
+#                 each exercise's hints from its notebook into the instructor guide
 #   make site     build the readable website from the committed notebooks into site/
 #   make release-check   fail while the repository URL is still the placeholder
 # Optional: PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple"
@@ -40,17 +42,21 @@ execute: setup
 	$(BIN)/python tools/execute_notebooks.py $(NB)
 	$(BIN)/python tools/study_time.py --write
 	$(BIN)/python tools/make_student.py
+	$(BIN)/python tools/sync_course.py
 	$(BIN)/python tools/translate.py
+	$(BIN)/python tools/translate_docs.py
 
 student: setup
 	$(BIN)/python tools/make_student.py
 
 zh: setup
 	$(BIN)/python tools/translate.py
+	$(BIN)/python tools/translate_docs.py
 
 sync: setup
 	$(BIN)/python tools/sync_course.py
 	$(BIN)/python tools/translate.py
+	$(BIN)/python tools/translate_docs.py
 
 site: setup
 	$(BIN)/python tools/build_site.py

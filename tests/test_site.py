@@ -1,5 +1,6 @@
 """make site: a page per notebook with its figures, mathematics rendered offline, no broken link."""
 
+import posixpath
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -64,7 +65,7 @@ def test_every_page_contains_its_figures(site):
 
 
 def test_no_raw_markdown_and_latex_only_inside_math(site):
-    for page in sorted(site.glob("*.html")):
+    for page in sorted(site.rglob("*.html")):
         text = prose(page)
         outside_math = MATH.sub(" ", text)
         for pattern, what in ((r"\*\*\w", "bold markers **"), (r"\]\(", "a markdown link"),
@@ -77,7 +78,7 @@ def test_no_raw_markdown_and_latex_only_inside_math(site):
 
 
 def test_pages_work_offline_with_mathematics_as_mathml(site):
-    for page in sorted(site.glob("*.html")):
+    for page in sorted(site.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
         remote = re.findall(r'<(?:script|link|img)[^>]*(?:src|href)="(?:https?:)?//[^"]*"', text)
         remote = [r for r in remote if "colab-badge" not in r]  # the badge is a link's picture
@@ -87,18 +88,30 @@ def test_pages_work_offline_with_mathematics_as_mathml(site):
 
 
 def test_every_local_link_and_anchor_resolves(site):
-    ids = {page.name: set(re.findall(r'\b(?:id|name)="([^"]+)"', page.read_text("utf-8")))
-           for page in site.glob("*.html")}
+    ids = {page.relative_to(site).as_posix():
+           set(re.findall(r'\b(?:id|name)="([^"]+)"', page.read_text("utf-8")))
+           for page in site.rglob("*.html")}
     broken = []
-    for page in sorted(site.glob("*.html")):
+    for page in sorted(site.rglob("*.html")):
+        rel = page.relative_to(site).as_posix()
         for href in re.findall(r'href="([^"]*)"', page.read_text(encoding="utf-8")):
             if re.match(r"[a-z]+:|//", href):
                 continue
             target, _, anchor = href.partition("#")
-            target = target or page.name
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target)) \
+                if target else rel
             if target not in ids or (anchor and anchor not in ids[target]):
-                broken.append(f"{page.name} -> {href}")
+                broken.append(f"{rel} -> {href}")
     assert not broken, "broken links:\n" + "\n".join(broken)
+
+
+def test_each_page_links_to_its_translation_and_back(site):
+    for page in sorted((site / "zh").glob("*.html")):
+        twin = site / page.name
+        assert twin.exists(), f"zh/{page.name} has no English page"
+        assert f'href="../{page.name}" lang="en"' in page.read_text(encoding="utf-8")
+        assert f'href="zh/{page.name}" lang="zh"' in twin.read_text(encoding="utf-8"), \
+            f"{page.name} does not link to its Chinese page"
 
 
 def test_every_figure_has_alt_text_in_words(site):

@@ -19,6 +19,7 @@ from course import (
 )
 from make_student import strip_solutions, student_version
 from release_check import problems
+from sync_course import GUIDE, HINT_SPAN, hint_cells, sync_hints
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,6 +76,18 @@ def test_course_maps_open_each_hand_out_and_answer_key_in_colab():
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert colab_links(path.name) in readme, f"README map: no Colab links for {path.name}"
         assert colab_links(path.name) in start_here, f"notebook 00's map: none for {path.name}"
+
+
+def test_the_guide_quotes_every_exercises_hints_from_its_notebook():
+    hints = hint_cells(sorted((ROOT / "notebooks").glob("*.ipynb")))
+    text = GUIDE.read_text(encoding="utf-8")
+    quoted = [m[1] for m in HINT_SPAN.finditer(text)]
+    odd = sorted(i for i in quoted if quoted.count(i) > 1 or i not in hints)
+    assert sorted(quoted) == sorted(hints), \
+        f"hint cells the guide does not quote: {sorted(set(hints) - set(quoted))}; " \
+        f"quoted twice or unknown: {odd}"
+    assert sync_hints(text, hints) == text, \
+        "the guide's hints differ from the notebooks': run `make sync`"
 
 
 def test_strip_solutions_keeps_indentation_and_the_rest():

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from course import colab_badge, colab_links
+from course import colab_badge, colab_link, colab_links
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from test_glossary import ROW, alternatives
 from translate import (
@@ -33,6 +33,7 @@ from translate import (
     todo,
     translation_path,
 )
+from translate_docs import build_docs, doc_fingerprint, sections
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "translations" / "zh" / "90_tiny.md"
@@ -134,6 +135,11 @@ def untranslated_or_stale(root: Path) -> list[str]:
     return found
 
 
+def maths(source: str) -> list[str]:
+    """The $…$ and $$…$$ of a markdown cell, white space normalized (a line may wrap inside)."""
+    return sorted(" ".join(m.split()) for m in MATH.findall(source))
+
+
 def differences_from_english(name: str, en, zh) -> list[str]:
     """Code (modulo comments and strings), mathematics, cell ids, tags, outputs, metadata and
     the parameters cell must be the English notebook's."""
@@ -147,7 +153,7 @@ def differences_from_english(name: str, en, zh) -> list[str]:
         if a.cell_type != b.cell_type or a.metadata != b.metadata:
             found.append(f"{where}: type, tags or metadata differ")
         elif a.cell_type == "markdown":
-            if sorted(MATH.findall(a.source)) != sorted(MATH.findall(b.source)):
+            if maths(a.source) != maths(b.source):
                 found.append(f"{where}: the mathematics ($…$) differs")
         elif a.cell_type == "code":
             if a.outputs != b.outputs or a.execution_count != b.execution_count:
@@ -300,3 +306,69 @@ def test_todo_starts_a_translation_file_that_the_tool_reads(tmp_path):
     st = status(tiny_notebook(), "90_tiny", blocks)
     assert st.missing == [] and st.stale == [] and st.errors == []
     assert sorted(blocks) == ["90-00", "90-02", "90-03", "90-04"]  # 90-05: markers only
+
+
+# ---- the guide (tools/translate_docs.py) ----
+
+def test_the_chinese_guide_is_complete_current_and_what_make_zh_writes():
+    statuses, files = build_docs(ROOT)
+    for name, (blocks, missing, stale, errors) in statuses.items():
+        if not blocks:
+            continue  # not begun: README.zh.md says so
+        todo = "(see `python tools/translate_docs.py --todo`)"
+        assert not missing, f"docs/{name}.md: no translation for sections {missing} {todo}"
+        assert not stale, f"docs/{name}.md: the English changed since sections {stale} " \
+                          f"were translated {todo}"
+        assert not errors, errors
+    for rel, text in files.items():
+        assert (ROOT / rel).exists() and (ROOT / rel).read_text(encoding="utf-8") == text, \
+            f"{rel} is out of step with the guide and its translation: run `make zh`"
+
+
+def test_a_guide_is_cut_into_sections_with_stable_keys():
+    text = ("# Guide\n\nIntro.\n\n## Part\n\n**Objectives.** One.\n\n- a list\n\n"
+            '<a id="nb-05"></a>\n\n### 05 · Five\n\n**Time.** <!--study:05-->3 min<!--/study-->')
+    keys = [k for k, _ in sections(text)]
+    assert keys == ["guide", "part", "part/objectives", "nb-05", "nb-05/time"]
+    changed = text.replace("3 min", "9 min").replace("One.", "One!")
+    assert [doc_fingerprint(t) for _, t in sections(text)][-1] == \
+        [doc_fingerprint(t) for _, t in sections(changed)][-1]  # a tool-filled span
+    assert dict(sections(text))["part/objectives"] != dict(sections(changed))["part/objectives"]
+
+
+def test_chinese_notebook_00_opens_every_chinese_hand_out_and_answer_key_in_colab(root):
+    written_names = [name for name, _, _ in written(root)]
+    if "00_start_here.ipynb" not in written_names:
+        return
+    start_here = (root / "zh" / "notebooks" / "00_start_here.ipynb").read_text(encoding="utf-8")
+    for name in written_names:
+        for folder in ("zh/student", "zh/notebooks"):
+            assert colab_link(name, folder=folder) in start_here, \
+                f"the Chinese notebook 00 does not open {folder}/{name} in Colab"
+
+
+def stray_asterisks(source: str) -> list[str]:
+    """What is left of * and ** after rendering a markdown cell (code and mathematics ignored):
+    emphasis that CommonMark does not close, e.g. '**向上：**两张' (punctuation inside the closing
+    run, followed by a letter)."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+    source = re.sub(r"`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$|\\\*", "X", source, flags=re.S)
+    html = re.sub(r"<pre.*?</pre>|<code.*?</code>", "", markdown2html_mistune(source), flags=re.S)
+    text = re.sub(r"<[^>]+>", "", html)
+    return [text[max(0, m.start() - 10):m.end() + 10] for m in re.finditer(r"\*+", text)]
+
+
+def test_chinese_emphasis_renders(root):
+    problems = [f"{name} cell {a.id}: {stray}" for name, en, zh in written(root)
+                for a, b in zip(en.cells, zh.cells)
+                if a.cell_type == "markdown" and not stray_asterisks(a.source)
+                for stray in stray_asterisks(b.source)]
+    assert not problems, "emphasis that does not render (put the punctuation outside: " \
+                         "**向上**：):\n" + "\n".join(problems)
+
+
+def test_every_notebook_hand_out_and_guide_has_its_chinese_edition():
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for folder in ("notebooks", "student"):
+            assert (ROOT / "zh" / folder / path.name).exists(), f"no zh/{folder}/{path.name}"
+    assert (ROOT / "zh" / "docs" / "instructor-guide.md").exists(), "no Chinese instructor guide"

@@ -5,9 +5,11 @@
 Writes <out>/index.html (the README: course map, set-up, workshops), one page per notebook
 (NN_name.html: its prose, code, printed results and figures), a page for each guide in docs/
 (instructor guide, glossary, seed table, the study note) and for every other markdown file a page
-links to (data/README.md). Every page has the same navigation bar: the course map, the previous
-and the next notebook, the guides. Links between notebooks (…ipynb) and markdown files point to
-their pages; links to other files of the repository point to the repository.
+links to (data/README.md). The Chinese edition goes to <out>/zh/ the same way (README.zh.md,
+zh/notebooks/, zh/docs/), and each page that has a translation links to it (中文 / English).
+Every page has the same navigation bar: the course map, the previous and the next notebook, the
+guides, the other language. Links between notebooks (…ipynb) and markdown files point to their
+pages; links to other files of the repository point to the repository.
 
 The site works offline: the mathematics is typeset at build time as MathML (latex2mathml), which
 browsers display without a script, and no page loads anything from the network. Every figure has
@@ -18,7 +20,9 @@ folder as it is, e.g. on GitHub Pages.
 from __future__ import annotations
 
 import argparse
+import functools
 import html
+import os
 import re
 import shutil
 import time
@@ -64,28 +68,42 @@ table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: .
 img { max-width: 100%; }
 </style>"""
 PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>{style}
 </head>
 <body>{nav}<main>{body}</main>{nav}</body></html>"""
 
 
-def notebooks() -> list[Path]:
-    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+def notebooks(lang: str = "en") -> list[Path]:
+    folder = ROOT / "notebooks" if lang == "en" else ROOT / lang / "notebooks"
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
 
-def nav(pages: list[str], current: str | None) -> str:
-    """The navigation bar: course map, previous/next notebook, the guides."""
-    links = ['<a href="index.html">Course map</a>']
+ZH_LABELS = {"Course map": "课程地图", "instructor-guide": "教师指南", "glossary": "术语表",
+             "seed-table": "种子表", "study-note-zh": "学习笔记"}
+
+
+def nav(pages: list[str], current: str | None, lang: str = "en", other: str | None = None) -> str:
+    """The navigation bar: course map, previous/next notebook, the guides, and (other) the same
+    page in the other language, as a path from this page."""
+    zh = lang != "en"
+    up = "../" if zh else ""
+    links = [f'<a href="index.html">{ZH_LABELS["Course map"] if zh else "Course map"}</a>']
     if current in pages:
         i = pages.index(current)
         if i > 0:
             links.append(f'<a href="{pages[i - 1]}.html">← {pages[i - 1][:2]}</a>')
         if i + 1 < len(pages):
             links.append(f'<a href="{pages[i + 1]}.html">{pages[i + 1][:2]} →</a>')
-    links += [f'<a href="{name}.html">{label}</a>' for name, label in GUIDES.items()
-              if (ROOT / "docs" / f"{name}.md").exists()]
+    for name, label in GUIDES.items():
+        if zh and (ROOT / lang / "docs" / f"{name}.md").exists():
+            links.append(f'<a href="{name}.html">{ZH_LABELS[name]}</a>')
+        elif (ROOT / "docs" / f"{name}.md").exists():
+            links.append(f'<a href="{up}{name}.html">{ZH_LABELS[name] if zh else label}</a>')
+    if other:
+        links.append(f'<a href="{other}" lang="{"en" if zh else "zh"}">'
+                     f'{"English" if zh else "中文"}</a>')
     return f'<nav class="course">{" ".join(links)}</nav>'
 
 
@@ -100,96 +118,134 @@ def render_math(markdown: str) -> str:
 
 
 # Other markdown files the pages link to, each built as a page: path -> (title, its folder).
-OTHER_PAGES = {"data/README.md": ("Data", "data"), "README.zh.md": ("中文版 Chinese edition", "")}
+OTHER_PAGES = {"data/README.md": ("Data", "data")}
 
 
 def page_name(target: str) -> str | None:
-    """The site page of a repository file a link points to, or None if it has none.
+    """The site page (a path from the site's root) of a repository file, or None if it has none.
 
     'notebooks/01_x.ipynb' -> '01_x.html', 'README.md' -> 'index.html',
-    'docs/glossary.md' -> 'glossary.html', 'data/README.md' -> 'data-README.html'."""
-    target = re.sub(r"^(\.\./)+|^\./", "", target)
-    if m := re.fullmatch(r"(?:notebooks/)?(\d\d_[a-z0-9_]+)\.ipynb", target):
-        return f"{m[1]}.html"
-    if target == "README.md":
-        return "index.html"
-    if m := re.fullmatch(r"(?:docs/)?([a-z-]+)\.md", target):
-        if m[1] in GUIDES:
-            return f"{m[1]}.html"
+    'docs/glossary.md' -> 'glossary.html', 'data/README.md' -> 'data-README.html',
+    'zh/notebooks/01_x.ipynb' -> 'zh/01_x.html', 'README.zh.md' -> 'zh/index.html',
+    'zh/docs/instructor-guide.md' -> 'zh/instructor-guide.html'."""
+    if m := re.fullmatch(r"(zh/)?notebooks/(\d\d_[a-z0-9_]+)\.ipynb", target):
+        return f"{m[1] or ''}{m[2]}.html"
+    if target in ("README.md", "README.zh.md"):
+        return "zh/index.html" if ".zh." in target else "index.html"
+    if m := re.fullmatch(r"(zh/)?docs/([a-z-]+)\.md", target):
+        if m[2] in GUIDES:
+            return f"{m[1] or ''}{m[2]}.html"
     if target in OTHER_PAGES:
         return target[:-3].replace("/", "-") + ".html"
     return None
 
 
-def local_links(text: str, base: str = "") -> str:
+def local_links(text: str, base: str = "", here: str = "") -> str:
     """Links to notebooks and markdown files point to their pages on the site; links to other
-    files of the repository point to the repository. base: the linking file's folder."""
+    files of the repository point to the repository. base: the linking file's folder in the
+    repository; here: the page's folder in the site ('' or 'zh')."""
     def fix(m: re.Match) -> str:
         href = m[1]
-        if re.match(r"[a-z]+:|#|//", href) or re.fullmatch(r"[\w-]+\.html(#.*)?", href):
+        if re.match(r"[a-z]+:|#|//", href) or re.fullmatch(r"(\.\./|zh/)?[\w-]+\.html(#.*)?", href):
             return m[0]  # external, an anchor, or already a page of the site
         path, _, anchor = href.partition("#")
-        resolved = (Path(base) / path).as_posix() if base and not path.startswith("..") \
-            else re.sub(r"^\.\./", "", path)
+        resolved = os.path.normpath(os.path.join(base, path)).replace(os.sep, "/")
         page = page_name(resolved)
+        anchor = f"#{anchor}" if anchor else ""
         if page is None:
-            return f'href="{REPO_URL}/blob/main/{resolved}{"#" + anchor if anchor else ""}"'
-        return f'href="{page}{"#" + anchor if anchor else ""}"'
+            return f'href="{REPO_URL}/blob/main/{resolved}{anchor}"'
+        return f'href="{Path(os.path.relpath(page, here or ".")).as_posix()}{anchor}"'
     return re.sub(r'href="([^"]*)"', fix, text)
 
 
-def markdown_page(source: str, title: str, pages: list[str], base: str = "") -> str:
+def markdown_page(source: str, title: str, pages: list[str], base: str = "",
+                  here: str = "", other: str | None = None) -> str:
     """A markdown file as a page. A picture from the network becomes a link to it (the page
     loads nothing from the network); a badge inside a link stays a picture with its alt text."""
     source = re.sub(r"(?<!\[)!\[([^\]]*)\]\((https?://[^)\s]+)\)",
                     lambda m: f"[{m[1] or 'picture'} (online)]({m[2]})", source)
-    body = local_links(markdown2html_mistune(render_math(source)), base)
-    return PAGE.format(title=html.escape(title), style=STYLE, nav=nav(pages, None), body=body)
+    body = local_links(markdown2html_mistune(render_math(source)), base, here)
+    lang = "zh" if here else "en"
+    return PAGE.format(lang=lang, title=html.escape(title), style=STYLE,
+                       nav=nav(pages, None, lang, other), body=body)
 
 
-def notebook_page(path: Path, pages: list[str]) -> str:
+@functools.cache
+def exporter() -> HTMLExporter:
+    """nbconvert's HTML exporter with the site's template, built once for every page."""
+    return HTMLExporter(template_file="site.html.j2", extra_loaders=[
+        jinja2.DictLoader({"site.html.j2": NOTEBOOK_TEMPLATE})])
+
+
+def notebook_page(path: Path, pages: list[str], here: str = "", other: str | None = None) -> str:
     """The committed notebook as HTML (outputs as stored), with the course's navigation bar."""
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = render_math(cell.source)
-    exporter = HTMLExporter(template_file="site.html.j2", extra_loaders=[
-        jinja2.DictLoader({"site.html.j2": NOTEBOOK_TEMPLATE})])
-    body, _ = exporter.from_notebook_node(nb)
-    bar = nav(pages, path.stem)
+    body, _ = exporter().from_notebook_node(nb)
+    bar = nav(pages, path.stem, "zh" if here else "en", other)
     body = re.sub(r"(<body[^>]*>)", lambda m: m[1] + bar, body, count=1)
     body = body.replace("</body>", bar + "</body>", 1)
-    return local_links(body, "notebooks")
+    if here:
+        body = body.replace('<html lang="en">', '<html lang="zh">', 1)
+    return local_links(body, f"{here}/notebooks" if here else "notebooks", here)
 
 
 def build(out: Path) -> list[Path]:
     """Write the whole site into ``out`` (replacing it); return the pages written."""
     if out.exists():
         shutil.rmtree(out)
-    out.mkdir(parents=True)
+    (out / "zh").mkdir(parents=True)
+    written = []
+
+    def write(rel: str, text: str) -> None:
+        (out / rel).write_text(text, encoding="utf-8")
+        written.append(out / rel)
+
+    def other(rel: str, lang: str) -> str | None:
+        """The other language's page of the page rel, as a link from it (None: not built)."""
+        twin = rel[3:] if lang == "zh" else f"zh/{rel}"
+        return os.path.relpath(twin, os.path.dirname(rel) or ".") if twin in planned else None
+
+    zh_pages = [p.stem for p in notebooks("zh")]
+    planned = {"index.html", *(f"{p}.html" for p in GUIDES if (ROOT / "docs" / f"{p}.md").exists()),
+               *(f"{p.stem}.html" for p in notebooks()), *(f"zh/{p}.html" for p in zh_pages),
+               *(f"zh/{p}.html" for p in GUIDES if (ROOT / "zh" / "docs" / f"{p}.md").exists())}
+    if (ROOT / "README.zh.md").exists():
+        planned.add("zh/index.html")
     pages = [p.stem for p in notebooks()]
-    written = [out / "index.html"]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    written[0].write_text(markdown_page(readme, "ICS and Batch Normalization", pages), "utf-8")
+    write("index.html", markdown_page(readme, "ICS and Batch Normalization", pages,
+                                      other=other("index.html", "en")))
     for path in notebooks():
-        page = out / f"{path.stem}.html"
-        page.write_text(notebook_page(path, pages), encoding="utf-8")
-        written.append(page)
+        rel = f"{path.stem}.html"
+        write(rel, notebook_page(path, pages, other=other(rel, "en")))
     for name, label in GUIDES.items():
         source = ROOT / "docs" / f"{name}.md"
         if source.exists():
-            page = out / f"{name}.html"
-            page.write_text(markdown_page(source.read_text(encoding="utf-8"), label, pages,
-                                          "docs"), encoding="utf-8")
-            written.append(page)
+            rel = f"{name}.html"
+            write(rel, markdown_page(source.read_text(encoding="utf-8"), label, pages, "docs",
+                                     other=other(rel, "en")))
     for target, (label, base) in OTHER_PAGES.items():
         source = ROOT / target
-        if not source.exists():
-            continue
-        page = out / page_name(target)
-        page.write_text(markdown_page(source.read_text(encoding="utf-8"), label, pages, base),
-                        encoding="utf-8")
-        written.append(page)
+        if source.exists():
+            write(page_name(target), markdown_page(source.read_text(encoding="utf-8"), label,
+                                                   pages, base))
+    # the Chinese edition
+    if "zh/index.html" in planned:
+        write("zh/index.html", markdown_page(
+            (ROOT / "README.zh.md").read_text(encoding="utf-8"), "内部协变量偏移与批归一化",
+            zh_pages, "", "zh", other("zh/index.html", "zh")))
+    for path in notebooks("zh"):
+        rel = f"zh/{path.stem}.html"
+        write(rel, notebook_page(path, zh_pages, "zh", other(rel, "zh")))
+    for name in GUIDES:
+        source = ROOT / "zh" / "docs" / f"{name}.md"
+        if source.exists():
+            rel = f"zh/{name}.html"
+            write(rel, markdown_page(source.read_text(encoding="utf-8"), ZH_LABELS[name],
+                                     zh_pages, "zh/docs", "zh", other(rel, "zh")))
     return written
 
 

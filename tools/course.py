@@ -33,6 +33,7 @@ else:  # a local checkout: the course root is the folder that holds helpers/
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))'''
 
+CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"  # Chinese characters and punctuation, for [...]
 BADGE_PATTERN = re.compile(r"https://colab\.research\.google\.com/github/[^/\s)]+/[^/\s)]+/blob/")
 
 

@@ -52,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from course import (  # noqa: E402
     BADGE_PATTERN,
     BOOTSTRAP_FIRST_LINE,
+    CJK,
     colab_badge,
     colab_links,
     colab_prefix,
@@ -63,7 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LANG = "zh"
 MARKER = re.compile(r"^<!-- (cell|code): (\S+) en: ([0-9a-f]{12}) -->[ \t]*$", re.M)
 LINK = re.compile(r"(\]\(|href=\"|src=\")([^)\"\s]+)")
-MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
+MATH = re.compile(r"\$\$.+?\$\$|\$(?:[^$\n]|\n(?!\n))+?\$", re.S)  # as build_site.py reads it
 MAP = re.compile(r"(<!--zh-map-->\n).*?(<!--/zh-map-->)", re.S)
 BADGE_ANY_REPO = "https://colab.research.google.com/github/OWNER/REPO/blob/"
 SPAN_ZH = [(r"(\d+) min\b", r"\1 分钟"), (r"(\d+(?:\.\d+)?) h\b", r"\1 小时"),
@@ -236,11 +237,45 @@ def rewrite_links(text: str, written: set[str]) -> str:
     return LINK.sub(fix, text)
 
 
+def chinese_colab_links(text: str, written: set[str]) -> str:
+    """Colab links to an answer key or hand-out (notebooks/ or student/) open the Chinese one
+    when that notebook is written in Chinese."""
+    prefix = re.escape(colab_prefix() + "main/")
+    return re.sub(prefix + r"(notebooks|student)/([\w.]+\.ipynb)",
+                  lambda m: colab_prefix() + f"main/{LANG}/{m[1]}/{m[2]}" if m[2] in written
+                  else m[0], text)
+
+
+BLOCK_START = re.compile(r"\s*(#|[-*+] |\d+[.)] |\||>|<|\$\$|```)")
+
+
+def join_chinese_lines(text: str) -> str:
+    """A paragraph's lines joined where both sides of the break are Chinese: renderers show a
+    line break as a space, which Chinese text does not have. Code fences, display mathematics,
+    headings, tables, list items and HTML lines keep their breaks."""
+    lines, out, fenced, dollars = text.split("\n"), [], False, 0
+    for line in lines:
+        if line.lstrip().startswith(("```", "$$")) and line.strip() not in ("",):
+            fenced ^= line.strip().count("```") % 2 == 1 or line.strip() in ("$$",)
+        prev = out[-1] if out else ""
+        inside_math = dollars % 2 == 1  # the break falls inside $…$: keep it
+        dollars = 0 if not line.strip() else dollars + line.replace("$$", "").count("$")
+        even = all(t.replace("$$", "").count("$") % 2 == 0 for t in (prev, line))
+        if (out and not fenced and not inside_math and even and prev.strip() and line.strip()
+                and not BLOCK_START.match(line)
+                and not prev.lstrip().startswith(("#", "|", "<")) and re.search(f"[{CJK}“”]$", prev)
+                and re.match(f"\\s*[{CJK}“”]", line)):
+            out[-1] = prev + line.lstrip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def chinese_markdown(block: Block, english: str, name: str, written: set[str]) -> str:
-    text = fill_spans(block.body, english)
+    text = join_chinese_lines(fill_spans(block.body, english))
     text = BADGE_PATTERN.sub(colab_prefix(), text)
     text = text.replace(colab_badge(name), colab_badge(name, folder=f"{LANG}/notebooks"))
-    return rewrite_links(text, written)
+    return rewrite_links(chinese_colab_links(text, written), written)
 
 
 def chinese_notebook(nb, name: str, blocks: dict[str, Block], written: set[str]):
