@@ -352,7 +352,7 @@ def stray_asterisks(source: str) -> list[str]:
     emphasis that CommonMark does not close, e.g. '**向上：**两张' (punctuation inside the closing
     run, followed by a letter)."""
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
-    source = re.sub(r"`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$|\\\*", "X", source, flags=re.S)
+    source = MATH.sub("X", re.sub(r"`[^`\n]*`|\\\*", "X", source))
     html = re.sub(r"<pre.*?</pre>|<code.*?</code>", "", markdown2html_mistune(source), flags=re.S)
     text = re.sub(r"<[^>]+>", "", html)
     return [text[max(0, m.start() - 10):m.end() + 10] for m in re.finditer(r"\*+", text)]

@@ -197,55 +197,38 @@ def build(out: Path) -> list[Path]:
     if out.exists():
         shutil.rmtree(out)
     (out / "zh").mkdir(parents=True)
-    written = []
+    pages, zh_pages = [p.stem for p in notebooks()], [p.stem for p in notebooks("zh")]
 
-    def write(rel: str, text: str) -> None:
-        (out / rel).write_text(text, encoding="utf-8")
-        written.append(out / rel)
+    def md(path: Path, *args) -> functools.partial:
+        return functools.partial(markdown_page, path.read_text(encoding="utf-8"), *args)
 
-    def other(rel: str, lang: str) -> str | None:
-        """The other language's page of the page rel, as a link from it (None: not built)."""
-        twin = rel[3:] if lang == "zh" else f"zh/{rel}"
-        return os.path.relpath(twin, os.path.dirname(rel) or ".") if twin in planned else None
-
-    zh_pages = [p.stem for p in notebooks("zh")]
-    planned = {"index.html", *(f"{p}.html" for p in GUIDES if (ROOT / "docs" / f"{p}.md").exists()),
-               *(f"{p.stem}.html" for p in notebooks()), *(f"zh/{p}.html" for p in zh_pages),
-               *(f"zh/{p}.html" for p in GUIDES if (ROOT / "zh" / "docs" / f"{p}.md").exists())}
-    if (ROOT / "README.zh.md").exists():
-        planned.add("zh/index.html")
-    pages = [p.stem for p in notebooks()]
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    write("index.html", markdown_page(readme, "ICS and Batch Normalization", pages,
-                                      other=other("index.html", "en")))
+    # every page: its path in the site -> a call that makes it, given other= (its translation)
+    jobs = {"index.html": md(ROOT / "README.md", "ICS and Batch Normalization", pages)}
     for path in notebooks():
-        rel = f"{path.stem}.html"
-        write(rel, notebook_page(path, pages, other=other(rel, "en")))
+        jobs[f"{path.stem}.html"] = functools.partial(notebook_page, path, pages)
     for name, label in GUIDES.items():
-        source = ROOT / "docs" / f"{name}.md"
-        if source.exists():
-            rel = f"{name}.html"
-            write(rel, markdown_page(source.read_text(encoding="utf-8"), label, pages, "docs",
-                                     other=other(rel, "en")))
+        if (ROOT / "docs" / f"{name}.md").exists():
+            jobs[f"{name}.html"] = md(ROOT / "docs" / f"{name}.md", label, pages, "docs")
     for target, (label, base) in OTHER_PAGES.items():
-        source = ROOT / target
-        if source.exists():
-            write(page_name(target), markdown_page(source.read_text(encoding="utf-8"), label,
-                                                   pages, base))
+        if (ROOT / target).exists():
+            jobs[page_name(target)] = md(ROOT / target, label, pages, base)
     # the Chinese edition
-    if "zh/index.html" in planned:
-        write("zh/index.html", markdown_page(
-            (ROOT / "README.zh.md").read_text(encoding="utf-8"), "内部协变量偏移与批归一化",
-            zh_pages, "", "zh", other("zh/index.html", "zh")))
+    if (ROOT / "README.zh.md").exists():
+        jobs["zh/index.html"] = md(ROOT / "README.zh.md", "内部协变量偏移与批归一化", zh_pages,
+                                   "", "zh")
     for path in notebooks("zh"):
-        rel = f"zh/{path.stem}.html"
-        write(rel, notebook_page(path, zh_pages, "zh", other(rel, "zh")))
+        jobs[f"zh/{path.stem}.html"] = functools.partial(notebook_page, path, zh_pages, "zh")
     for name in GUIDES:
-        source = ROOT / "zh" / "docs" / f"{name}.md"
-        if source.exists():
-            rel = f"zh/{name}.html"
-            write(rel, markdown_page(source.read_text(encoding="utf-8"), ZH_LABELS[name],
-                                     zh_pages, "zh/docs", "zh", other(rel, "zh")))
+        if (ROOT / "zh" / "docs" / f"{name}.md").exists():
+            jobs[f"zh/{name}.html"] = md(ROOT / "zh" / "docs" / f"{name}.md", ZH_LABELS[name],
+                                         zh_pages, "zh/docs", "zh")
+
+    written = []
+    for rel, make in jobs.items():
+        twin = rel[3:] if rel.startswith("zh/") else f"zh/{rel}"  # the page in the other language
+        other = os.path.relpath(twin, os.path.dirname(rel) or ".") if twin in jobs else None
+        (out / rel).write_text(make(other=other), encoding="utf-8")
+        written.append(out / rel)
     return written
 
 

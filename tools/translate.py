@@ -255,7 +255,7 @@ def join_chinese_lines(text: str) -> str:
     headings, tables, list items and HTML lines keep their breaks."""
     lines, out, fenced, dollars = text.split("\n"), [], False, 0
     for line in lines:
-        if line.lstrip().startswith(("```", "$$")) and line.strip() not in ("",):
+        if line.lstrip().startswith(("```", "$$")):
             fenced ^= line.strip().count("```") % 2 == 1 or line.strip() in ("$$",)
         prev = out[-1] if out else ""
         inside_math = dollars % 2 == 1  # the break falls inside $…$: keep it

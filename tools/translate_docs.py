@@ -67,8 +67,11 @@ def sections(text: str) -> list[tuple[str, str]]:
             key = place
         elif m := LEAD.match(first):
             key = f"{place}/{slug(m[1])}"
-        else:
-            found[-1][1] += "\n\n" + para if found else found.append(["top", para])
+        else:  # a paragraph of the section above
+            if found:
+                found[-1][1] += "\n\n" + para
+            else:
+                found.append(["top", para])
             continue
         if found and found[-1][0] == key:  # a heading right after its anchor
             found[-1][1] += "\n\n" + para
@@ -118,8 +121,8 @@ def rewrite_doc_links(text: str, root: Path) -> str:
     return LINK.sub(fix, text)
 
 
-def guide_status(root: Path, name: str) -> tuple[dict, list[str], list[str], list[str]]:
-    """(blocks, missing keys, stale keys, errors) of one guide's translation."""
+def guide_status(root: Path, name: str) -> tuple[dict, list[str], list[str], list[str], dict]:
+    """(blocks, missing keys, stale keys, errors, {key: English section}) of one guide."""
     path = translation_file(root, name)
     blocks: dict[str, Block] = read_blocks(path.read_text(encoding="utf-8"), str(path)) \
         if path.exists() else {}
@@ -127,7 +130,7 @@ def guide_status(root: Path, name: str) -> tuple[dict, list[str], list[str], lis
     missing = [k for k in english if k not in blocks]
     stale = [k for k in english if k in blocks and blocks[k].en != doc_fingerprint(english[k])]
     errors = [f"{k}: no such section in docs/{name}.md" for k in blocks if k not in english]
-    return blocks, missing, stale, errors
+    return blocks, missing, stale, errors, english
 
 
 def build_docs(root: Path = ROOT) -> tuple[dict[str, tuple], dict[str, str]]:
@@ -136,13 +139,12 @@ def build_docs(root: Path = ROOT) -> tuple[dict[str, tuple], dict[str, str]]:
     hints = hint_cells(sorted((root / LANG / "notebooks").glob("*.ipynb")))
     english_hints = hint_cells(sorted((root / "notebooks").glob("*.ipynb")))
     for name in GUIDES:
-        statuses[name] = st = guide_status(root, name)
-        blocks, missing, _, errors = st
+        blocks, missing, stale, errors, english = guide_status(root, name)
+        statuses[name] = blocks, missing, stale, errors
         if missing or errors or not blocks:
             continue
-        english = sections((root / "docs" / f"{name}.md").read_text(encoding="utf-8"))
         parts = [fill_agendas(join_chinese_lines(fill_spans(blocks[k].body, text)), text)
-                 for k, text in english]
+                 for k, text in english.items()]
         text = sync_hints("\n\n".join(parts) + "\n", {**english_hints, **hints})
         files[f"{LANG}/docs/{name}.md"] = rewrite_doc_links(text, root)
     return statuses, files
@@ -151,10 +153,9 @@ def build_docs(root: Path = ROOT) -> tuple[dict[str, tuple], dict[str, str]]:
 def todo_docs(root: Path = ROOT) -> str:
     out = []
     for name in GUIDES:
-        blocks, missing, stale, _ = guide_status(root, name)
-        english = sections((root / "docs" / f"{name}.md").read_text(encoding="utf-8"))
+        _, missing, stale, _, english = guide_status(root, name)
         out += [f"<!-- cell: {k} en: {doc_fingerprint(t)} -->\n{placeholders(t)}"
-                for k, t in english if k in missing + stale]
+                for k, t in english.items() if k in missing + stale]
     return "\n\n".join(out)
 
 
