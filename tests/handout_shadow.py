@@ -10,8 +10,14 @@ run cell by cell in the same kernel. ``Shadow`` runs only what can differ:
   second dictionary, ``shadow``, that starts as a copy of the kernel's;
 - a cell whose hand-out source is different, or that reads a name bound to a different object
   in the two namespaces (a *split* name), runs a second time as the hand-out has it, in
-  ``shadow``, before the answer key runs it. Names are read from the cell's syntax, and through
-  the globals of the notebook's own functions and classes the cell uses;
+  ``shadow``, before the answer key runs it. What a cell reads comes from its syntax: the names
+  it may load before binding them itself, the globals of the functions, classes, lambdas and
+  comprehensions it contains (Python's symtable), and the globals of the notebook's own
+  functions and classes it uses (their bytecode);
+- a function the answer key's cell defined is copied into ``shadow`` as a function of
+  ``shadow``: the same code, looking up its globals there, as the hand-out's would. (Classes and
+  functions kept inside other objects are copied as they are: their methods read the key's
+  globals.)
 - any other cell ran the same code on the same objects, so its new bindings are copied into
   ``shadow`` after the answer key has run it.
 
@@ -28,9 +34,11 @@ import ast
 import builtins
 import contextlib
 import copy
+import dis
 import io
 import pickle
 import random
+import symtable
 import sys
 import traceback
 import types
@@ -68,7 +76,8 @@ class Shadow:
         out = io.StringIO()
         try:
             with contextlib.redirect_stdout(_Tee(out, sys.stdout)):
-                exec(compile(_python(handout), f"<hand-out cell {cell_id}>", "exec"), self.shadow)
+                exec(compile(_python(handout), f"<hand-out cell {cell_id}>", "exec",
+                             dont_inherit=True), self.shadow)
         except BaseException as err:  # noqa: BLE001 - every exception stops Run All
             raise HandoutStopped(cell_id, err, traceback.format_exc(limit=-3)) from None
         finally:
@@ -83,7 +92,7 @@ class Shadow:
             self._before = self._shadow_before = {}
             for k in key_touched:
                 if k in self.ns:
-                    self.shadow[k] = self.ns[k]
+                    self.shadow[k] = _rebound(self.ns[k], self.ns, self.shadow)
                 else:
                     self.shadow.pop(k, None)
                 self.split.discard(k)
@@ -93,15 +102,15 @@ class Shadow:
         for k in key_touched | shadow_touched:  # the two runs' bindings: the same value?
             mine, key = self.shadow.get(k, _MISSING), self.ns.get(k, _MISSING)
             if mine is key or (mine is not _MISSING and key is not _MISSING and _same(mine, key)):
-                if key is not _MISSING:
-                    self.shadow[k] = key
+                if key is not _MISSING and not _defined_here(key):  # the hand-out's own functions
+                    self.shadow[k] = key                            # keep the shadow's globals
                 self.split.discard(k)
             else:
                 self.split.add(k)
 
     # -- what a cell reads -----------------------------------------------------------------------
     def _reads(self, source: str) -> set[str]:
-        names = _names(source)
+        names = _cell_reads(source)
         seen, todo = set(), list(names)
         while todo:  # follow the notebook's own functions and classes to the globals they use
             name = todo.pop()
@@ -149,6 +158,7 @@ class HandoutStopped(Exception):
 
 
 _MISSING = object()
+GLOBAL_OPS = {"LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "DELETE_GLOBAL"}
 _IPYTHON = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 
@@ -175,9 +185,96 @@ def _python(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
-def _names(source: str) -> set[str]:
-    tree = ast.parse(_python(source))
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(dir(builtins))
+def _cell_reads(source: str) -> set[str]:
+    """The global names a cell may read before it binds them itself (a superset when unsure)."""
+    code = _python(source)
+    reads: set[str] = set()
+    _scan(ast.parse(code).body, set(), reads)
+    reads |= _scope_globals(symtable.symtable(code, "<cell>", "exec"))
+    return reads - set(dir(builtins))
+
+
+def _scan(statements, bound: set[str], reads: set[str]) -> None:
+    """Add to ``reads`` the names the statements load while not yet surely ``bound``."""
+    for st in statements:
+        if isinstance(st, (ast.Assign, ast.AnnAssign)):
+            for part in (st.value, getattr(st, "annotation", None)):
+                _load(part, bound, reads)
+            targets = st.targets if isinstance(st, ast.Assign) else [st.target] * bool(st.value)
+            for target in targets:
+                _store(target, bound, reads)
+        elif isinstance(st, (ast.Import, ast.ImportFrom)):
+            bound |= {a.asname or a.name.split(".")[0] for a in st.names if a.name != "*"}
+        elif isinstance(st, (ast.For, ast.AsyncFor)):  # the target is bound inside the body only
+            _load(st.iter, bound, reads)
+            inside = set(bound)
+            _store(st.target, inside, reads)
+            _scan(st.body, inside, reads)
+            _scan(st.orelse, set(bound), reads)
+        elif isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            args = getattr(st, "args", None)
+            for part in (*st.decorator_list, *getattr(st, "bases", []),
+                         *[k.value for k in getattr(st, "keywords", [])],
+                         *(args.defaults + args.kw_defaults if args else []),
+                         getattr(st, "returns", None),
+                         *([a.annotation for a in args.posonlyargs + args.args + args.kwonlyargs]
+                           if args else [])):
+                _load(part, bound, reads)  # the body's globals: _scope_globals
+            bound.add(st.name)
+        else:  # if, while, try, with, expressions: every name in it, bound or not afterwards
+            for node in ast.walk(st):
+                if isinstance(node, ast.Name) and node.id not in bound:
+                    reads.add(node.id)
+
+
+def _load(expr, bound: set[str], reads: set[str]) -> None:
+    """The names an expression loads, outside the lambdas and comprehensions it contains (their
+    globals come from _scope_globals), except a comprehension's first iterable, evaluated here."""
+    todo = [expr] if expr is not None else []
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Name):
+            if node.id not in bound:
+                reads.add(node.id)
+        elif isinstance(node, ast.Lambda):
+            todo += node.args.defaults + [d for d in node.args.kw_defaults if d is not None]
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            todo.append(node.generators[0].iter)
+        else:
+            todo += list(ast.iter_child_nodes(node))
+
+
+def _store(target, bound: set[str], reads: set[str]) -> None:
+    if isinstance(target, ast.Name):
+        bound.add(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _store(element, bound, reads)
+    elif isinstance(target, ast.Starred):
+        _store(target.value, bound, reads)
+    else:  # x[i] = …, x.a = …: x and i are read
+        _load(target, bound, reads)
+
+
+def _scope_globals(table: symtable.SymbolTable) -> set[str]:
+    """The global names read in the scopes nested in a cell (functions, classes, lambdas,
+    comprehensions), at any depth."""
+    names = set()
+    for child in table.get_children():
+        names |= {s.get_name() for s in child.get_symbols() if s.is_global() and s.is_referenced()}
+        names |= _scope_globals(child)
+    return names
+
+
+def _rebound(obj, key_ns: dict, shadow: dict):
+    """A function whose globals are the key's namespace, as a function of ``shadow``."""
+    if not isinstance(obj, types.FunctionType) or obj.__globals__ is not key_ns:
+        return obj
+    f = types.FunctionType(obj.__code__, shadow, obj.__name__, obj.__defaults__, obj.__closure__)
+    f.__kwdefaults__, f.__qualname__ = obj.__kwdefaults__, obj.__qualname__
+    f.__dict__.update(obj.__dict__)
+    f.__doc__, f.__module__ = obj.__doc__, obj.__module__
+    return f
 
 
 def _defined_here(obj) -> bool:
@@ -192,9 +289,9 @@ def _globals_used(obj) -> set[str]:
     codes = [obj.__code__] if isinstance(obj, types.FunctionType) else [
         f.__code__ for f in vars(obj).values() if isinstance(f, types.FunctionType)]
     names = set()
-    while codes:
+    while codes:  # the names it loads as globals (not its attributes: those are co_names too)
         code = codes.pop()
-        names |= set(code.co_names)
+        names |= {i.argval for i in dis.get_instructions(code) if i.opname in GLOBAL_OPS}
         codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
     wrapped = getattr(obj, "__wrapped__", None)  # an @exercise function: the learner's own
     return names | (_globals_used(wrapped) if wrapped is not None else set())

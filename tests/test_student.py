@@ -74,6 +74,35 @@ def test_the_handout_runs_cannot_change_the_answer_keys_objects_or_random_number
     assert torch.equal(ns["after"], torch.rand(3)), "a hand-out run moved the random numbers"
 
 
+def test_a_name_bound_before_it_is_read_does_not_make_a_cell_run_twice():
+    """A check that stops early leaves its loop variable different in the two runs; a later
+    cell that binds that name before reading it (and calls a method of the same name) computes
+    the same in both, so it runs once."""
+    cells = [("imports", "from helpers.exercises import exercise, unsolved_ok\nimport numpy as np"),
+             ("solve", "@exercise('9.2', fallback=lambda x: x + 1)\ndef inc(x):\n"
+                       "    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION"),
+             ("check", "with unsolved_ok('9.2'):\n    for var in (1, 2):\n"
+                       "        assert inc(var) == var + 1"),
+             ("heavy", "for var in (3, 4):\n    spread = np.arange(var).var()")]
+    ns, shadow = run_beside(cells[:3])
+    assert "var" in shadow.split, "the hand-out's check stopped at its first value"
+    ns, shadow = run_beside(cells)
+    assert shadow.ran == ["solve", "check"] and "var" not in shadow.split
+    assert shadow.shadow["spread"] == ns["spread"] == 1.25
+
+
+def test_the_handouts_functions_call_the_handouts_versions():
+    """A function the notebook defines looks up its globals in the hand-out's namespace when the
+    hand-out runs, even one defined before the exercise it calls."""
+    cells = [("imports", "from helpers.exercises import exercise"),
+             ("helper", "def signs(xs):\n    return [sign(x) for x in xs]"),
+             ("solve", "@exercise('9.3', fallback=lambda x: -1)\ndef sign(x):\n"
+                       "    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"),
+             ("use", "result = signs([5, 6])")]
+    ns, shadow = run_beside(cells)
+    assert ns["result"] == [1, 1] and shadow.shadow["result"] == [-1, -1]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_every_handout_has_an_unsolved_exercise(path):
     student = student_version(nbformat.read(path, as_version=4))
