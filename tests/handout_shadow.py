@@ -14,10 +14,11 @@ run cell by cell in the same kernel. ``Shadow`` runs only what can differ:
   it may load before binding them itself, the globals of the functions, classes, lambdas and
   comprehensions it contains (Python's symtable), and the globals of the notebook's own
   functions and classes it uses (their bytecode);
-- a function the answer key's cell defined is copied into ``shadow`` as a function of
-  ``shadow``: the same code, looking up its globals there, as the hand-out's would. (Classes and
-  functions kept inside other objects are copied as they are: their methods read the key's
-  globals.)
+- a function the answer key's cell defined (or a decorator's wrapper of one) is copied into
+  ``shadow`` as a function of ``shadow``: the same code, looking up its globals there, as the
+  hand-out's would. Not covered: classes, and functions kept inside other objects, are copied as
+  they are (their methods read the key's globals), and a cell magic run in ``shadow`` executes
+  in the kernel's namespace; no notebook relies on either;
 - any other cell ran the same code on the same objects, so its new bindings are copied into
   ``shadow`` after the answer key has run it.
 
@@ -29,15 +30,19 @@ counted. An exception in a shadow run is where Run All would stop.
 """
 
 from __future__ import annotations
+import __future__
 
 import ast
 import builtins
 import contextlib
 import copy
 import dis
+import functools
 import io
+import operator
 import pickle
 import random
+import re
 import symtable
 import sys
 import traceback
@@ -77,7 +82,7 @@ class Shadow:
         try:
             with contextlib.redirect_stdout(_Tee(out, sys.stdout)):
                 exec(compile(_python(handout), f"<hand-out cell {cell_id}>", "exec",
-                             dont_inherit=True), self.shadow)
+                             flags=_future_flags(), dont_inherit=True), self.shadow)
         except BaseException as err:  # noqa: BLE001 - every exception stops Run All
             raise HandoutStopped(cell_id, err, traceback.format_exc(limit=-3)) from None
         finally:
@@ -176,6 +181,17 @@ def _tracked(name: str) -> bool:
     return not name.startswith("_") and name not in _IPYTHON
 
 
+def _future_flags() -> int:
+    """The kernel's ``from __future__`` flags (this module's own are not the notebook's)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return 0
+    shell = get_ipython()
+    features = (getattr(__future__, name).compiler_flag for name in __future__.all_feature_names)
+    return shell.compile.flags & functools.reduce(operator.or_, features) if shell else 0
+
+
 def _python(source: str) -> str:
     """The cell as plain Python (IPython's transformations, e.g. of magics, applied)."""
     try:
@@ -191,6 +207,8 @@ def _cell_reads(source: str) -> set[str]:
     reads: set[str] = set()
     _scan(ast.parse(code).body, set(), reads)
     reads |= _scope_globals(symtable.symtable(code, "<cell>", "exec"))
+    if "get_ipython()" in code:  # a magic: its code is a string; every word in it may be a name
+        reads |= set(re.findall(r"[A-Za-z_]\w*", source))
     return reads - set(dir(builtins))
 
 
@@ -217,8 +235,8 @@ def _scan(statements, bound: set[str], reads: set[str]) -> None:
                          *[k.value for k in getattr(st, "keywords", [])],
                          *(args.defaults + args.kw_defaults if args else []),
                          getattr(st, "returns", None),
-                         *([a.annotation for a in args.posonlyargs + args.args + args.kwonlyargs]
-                           if args else [])):
+                         *([a.annotation for a in args.posonlyargs + args.args + args.kwonlyargs
+                            + [args.vararg, args.kwarg] if a is not None] if args else [])):
                 _load(part, bound, reads)  # the body's globals: _scope_globals
             bound.add(st.name)
         else:  # if, while, try, with, expressions: every name in it, bound or not afterwards
@@ -258,36 +276,78 @@ def _store(target, bound: set[str], reads: set[str]) -> None:
 
 def _scope_globals(table: symtable.SymbolTable) -> set[str]:
     """The global names read in the scopes nested in a cell (functions, classes, lambdas,
-    comprehensions), at any depth."""
+    comprehensions), at any depth. A class body falls back to the globals for a name it has
+    not bound yet (``x = x``), so every name it reads counts."""
     names = set()
     for child in table.get_children():
-        names |= {s.get_name() for s in child.get_symbols() if s.is_global() and s.is_referenced()}
+        in_class = child.get_type() == "class"
+        names |= {s.get_name() for s in child.get_symbols() if s.is_referenced()
+                  and (s.is_global() or (in_class and not s.is_free()))}
         names |= _scope_globals(child)
     return names
 
 
-def _rebound(obj, key_ns: dict, shadow: dict):
-    """A function whose globals are the key's namespace, as a function of ``shadow``."""
-    if not isinstance(obj, types.FunctionType) or obj.__globals__ is not key_ns:
+def _rebound(obj, key_ns: dict, shadow: dict, done: dict | None = None):
+    """A function of the key's namespace as a function of ``shadow``: its globals, and those of
+    the functions it wraps (decorators such as ``torch.no_grad()`` keep them in a closure)."""
+    if not isinstance(obj, types.FunctionType):
         return obj
-    f = types.FunctionType(obj.__code__, shadow, obj.__name__, obj.__defaults__, obj.__closure__)
-    f.__kwdefaults__, f.__qualname__ = obj.__kwdefaults__, obj.__qualname__
-    f.__dict__.update(obj.__dict__)
-    f.__doc__, f.__module__ = obj.__doc__, obj.__module__
+    done = {} if done is None else done
+    if id(obj) in done:
+        return done[id(obj)]
+    done[id(obj)] = obj  # a function that reaches itself through its closure stays as it is
+    cells = obj.__closure__
+    if cells:
+        new = tuple(_rebound_cell(c, key_ns, shadow, done) for c in cells)
+        cells = new if any(a is not b for a, b in zip(new, cells)) else cells
+    wrapped = _rebound(obj.__dict__.get("__wrapped__"), key_ns, shadow, done)
+    if obj.__globals__ is not key_ns and cells is obj.__closure__ and (
+            wrapped is obj.__dict__.get("__wrapped__")):
+        return obj
+    f = types.FunctionType(obj.__code__, shadow if obj.__globals__ is key_ns else obj.__globals__,
+                           obj.__name__, obj.__defaults__, cells)
+    for attr in ("__kwdefaults__", "__qualname__", "__doc__", "__module__", "__annotations__"):
+        setattr(f, attr, getattr(obj, attr))
+    if wrapped is obj.__dict__.get("__wrapped__"):
+        f.__dict__ = obj.__dict__  # attributes set later on either are seen by both, as before
+    else:
+        f.__dict__.update(obj.__dict__, __wrapped__=wrapped)
+    done[id(obj)] = f
     return f
 
 
+def _rebound_cell(cell, key_ns: dict, shadow: dict, done: dict):
+    try:
+        value = cell.cell_contents
+    except ValueError:  # an empty cell
+        return cell
+    new = _rebound(value, key_ns, shadow, done)
+    return cell if new is value else types.CellType(new)
+
+
 def _defined_here(obj) -> bool:
+    """A function or class a notebook cell defined (or a decorator's wrapper of one)."""
+    if isinstance(obj, types.FunctionType) and obj.__globals__.get("__name__") == "__main__":
+        return True
     return (getattr(obj, "__module__", None) == "__main__"
             and isinstance(obj, (type, types.FunctionType)))
 
 
 def _globals_used(obj) -> set[str]:
-    """Global names used by a function or class that a notebook cell defined."""
+    """Global names used by a function, class or instance of a class that a notebook cell
+    defined (methods, static and class methods and properties included, inherited ones too)."""
+    if not isinstance(obj, (type, types.FunctionType)) and _defined_here(type(obj)):
+        obj = type(obj)
     if not _defined_here(obj):
         return set()
-    codes = [obj.__code__] if isinstance(obj, types.FunctionType) else [
-        f.__code__ for f in vars(obj).values() if isinstance(f, types.FunctionType)]
+    if isinstance(obj, types.FunctionType):
+        codes = [obj.__code__]
+    else:
+        members = [m for cls in obj.__mro__ if _defined_here(cls) for m in vars(cls).values()]
+        members = [getattr(m, "__func__", m) for m in members]  # static and class methods
+        members += [f for m in members if isinstance(m, property)
+                    for f in (m.fget, m.fset, m.fdel) if f is not None]
+        codes = [m.__code__ for m in members if isinstance(m, types.FunctionType)]
     names = set()
     while codes:  # the names it loads as globals (not its attributes: those are co_names too)
         code = codes.pop()

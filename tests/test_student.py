@@ -91,11 +91,17 @@ def test_a_name_bound_before_it_is_read_does_not_make_a_cell_run_twice():
     assert shadow.shadow["spread"] == ns["spread"] == 1.25
 
 
-def test_the_handouts_functions_call_the_handouts_versions():
-    """A function the notebook defines looks up its globals in the hand-out's namespace when the
-    hand-out runs, even one defined before the exercise it calls."""
-    cells = [("imports", "from helpers.exercises import exercise"),
-             ("helper", "def signs(xs):\n    return [sign(x) for x in xs]"),
+@pytest.mark.parametrize("decorator", ["", "@torch.no_grad()\n", "@staticmethod\n"])
+def test_the_handouts_functions_call_the_handouts_versions(decorator):
+    """A function the notebook defines (plain, wrapped by a decorator, or a class's method) looks
+    up its globals in the hand-out's namespace when the hand-out runs, even one defined before
+    the exercise it calls."""
+    helper = decorator + "def signs(xs):\n    return [sign(x) for x in xs]"
+    if "staticmethod" in decorator:
+        helper = "class Signs:\n" + "".join(f"    {line}\n" for line in helper.splitlines())
+        helper += "signs = Signs.signs"
+    cells = [("imports", "import torch\nfrom helpers.exercises import exercise"),
+             ("helper", helper),
              ("solve", "@exercise('9.3', fallback=lambda x: -1)\ndef sign(x):\n"
                        "    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"),
              ("use", "result = signs([5, 6])")]
