@@ -70,8 +70,8 @@ class Shadow:
         """Snapshot both namespaces; if the cell can differ, run the hand-out's version."""
         self._before = _bindings(self.ns)
         self._shadow_before = _bindings(self.shadow)
-        reads = self._reads(handout)
-        self._differs = handout != key or bool((reads | self._reads(key)) & self.split)
+        reads = self._reads(handout)  # the key's cell reads the same when the sources are equal
+        self._differs = handout != key or bool(reads & self.split)
         if not self._differs:
             return
         self.ran.append(cell_id)
@@ -181,6 +181,10 @@ def _tracked(name: str) -> bool:
     return not name.startswith("_") and name not in _IPYTHON
 
 
+FUTURE_FLAGS = functools.reduce(operator.or_, (getattr(__future__, name).compiler_flag
+                                                for name in __future__.all_feature_names))
+
+
 def _future_flags() -> int:
     """The kernel's ``from __future__`` flags (this module's own are not the notebook's)."""
     try:
@@ -188,8 +192,7 @@ def _future_flags() -> int:
     except ImportError:
         return 0
     shell = get_ipython()
-    features = (getattr(__future__, name).compiler_flag for name in __future__.all_feature_names)
-    return shell.compile.flags & functools.reduce(operator.or_, features) if shell else 0
+    return shell.compile.flags & FUTURE_FLAGS if shell else 0
 
 
 def _python(source: str) -> str:
@@ -300,15 +303,15 @@ def _rebound(obj, key_ns: dict, shadow: dict, done: dict | None = None):
     if cells:
         new = tuple(_rebound_cell(c, key_ns, shadow, done) for c in cells)
         cells = new if any(a is not b for a, b in zip(new, cells)) else cells
-    wrapped = _rebound(obj.__dict__.get("__wrapped__"), key_ns, shadow, done)
-    if obj.__globals__ is not key_ns and cells is obj.__closure__ and (
-            wrapped is obj.__dict__.get("__wrapped__")):
+    old_wrapped = obj.__dict__.get("__wrapped__")
+    wrapped = _rebound(old_wrapped, key_ns, shadow, done)
+    if obj.__globals__ is not key_ns and cells is obj.__closure__ and wrapped is old_wrapped:
         return obj
     f = types.FunctionType(obj.__code__, shadow if obj.__globals__ is key_ns else obj.__globals__,
                            obj.__name__, obj.__defaults__, cells)
     for attr in ("__kwdefaults__", "__qualname__", "__doc__", "__module__", "__annotations__"):
         setattr(f, attr, getattr(obj, attr))
-    if wrapped is obj.__dict__.get("__wrapped__"):
+    if wrapped is old_wrapped:
         f.__dict__ = obj.__dict__  # attributes set later on either are seen by both, as before
     else:
         f.__dict__.update(obj.__dict__, __wrapped__=wrapped)
