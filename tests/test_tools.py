@@ -126,9 +126,11 @@ def test_student_versions_have_no_solutions_and_are_valid():
 
 
 def test_requirements_and_environment_name_the_same_packages():
-    req = {re.split(r"[=<>\[ ]", line)[0].lower()
-           for line in (ROOT / "requirements.txt").read_text().splitlines()
-           if line.strip() and not line.startswith("#")}
+    lines = [line for name in ("requirements.txt", "requirements-lab.txt")
+             for line in (ROOT / name).read_text().splitlines()]
+    assert "-r requirements.txt" in lines, "requirements-lab.txt must include the tests' set"
+    req = {re.split(r"[=<>\[ ]", line)[0].lower() for line in lines
+           if line.strip() and not line.startswith(("#", "-r"))}
     env_lines = (ROOT / "environment.yml").read_text().splitlines()
     deps = [ln.strip()[2:] for ln in env_lines if re.match(r"\s+- [a-z]", ln)]
     conda = {re.split(r"[=<> ]", d)[0].lower() for d in deps} - {"python", "pip", "conda-forge",
@@ -136,7 +138,7 @@ def test_requirements_and_environment_name_the_same_packages():
     conda = {"torch" if name == "pytorch" else name for name in conda}
     assert req == conda, f"only in requirements: {req - conda}; only in environment: {conda - req}"
     assert "torch==2.13.0" in (ROOT / "requirements.txt").read_text()
-    requirements = (ROOT / "requirements.txt").read_text()
+    requirements = "\n".join(lines)
     pins = dict(re.findall(r"^([a-z-]+)==(\d+\.\d+)", requirements, re.M))
     for dep in deps:
         name, _, version = dep.partition("=")

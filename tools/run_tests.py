@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main(extra: list[str]) -> int:
     env = dict(os.environ, TQDM_DISABLE="1", MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    # The suite starts some 30 Pythons that import torch: each module is compiled once, when it
+    # is first imported, and kept in .venv, also where the environment turns that cache off.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     lint = [sys.executable, "-m", "ruff", "check", "helpers", "tests", "tools", "data",
             "notebooks"]
     print("$ " + " ".join(lint[2:]), flush=True)
