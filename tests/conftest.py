@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -19,7 +20,19 @@ sys.path.insert(0, str(ROOT / "tools"))  # tools/ scripts are importable as modu
 
 def pytest_collection_modifyitems(items):
     """Long tests first: the notebooks under nbval (each with its hand-out beside it,
-    tests/handout_check.py), then the many short unit tests, so that pytest-xdist fills the end
-    of the run on both cores. The sort is stable: a notebook's cells keep their order (and stay
-    in one xdist scope)."""
-    items.sort(key=lambda item: 0 if str(item.path).endswith(".ipynb") else 1)
+    tests/handout_check.py), the longest first by the run time `make execute` stored in each
+    notebook, then the many short unit tests, so that pytest-xdist (run with
+    --no-loadscope-reorder) fills the end of the run on both cores. The sort is stable: a
+    notebook's cells keep their order (and stay in one xdist scope)."""
+    seconds: dict[Path, float] = {}
+
+    def key(item):
+        path = Path(item.path)
+        if path.suffix != ".ipynb":
+            return (1, 0.0)
+        if path not in seconds:
+            course = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("course", {})
+            seconds[path] = float(course.get("run_seconds", 0.0))
+        return (0, -seconds[path])
+
+    items.sort(key=key)

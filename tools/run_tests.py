@@ -5,7 +5,7 @@
 1. ruff over helpers/, tests/, tools/, data/ and the notebooks;
 2. pytest: the unit tests in tests/ and nbval over every notebook (settings in pyproject.toml),
    spread over every CPU core by pytest-xdist (each notebook's cells stay on one
-   worker). Beside each notebook, in its kernel, its hand-out's Run All is checked
+   worker; the longest notebooks start first, tests/conftest.py). Beside each notebook, in its kernel, its hand-out's Run All is checked
    (tests/handout_check.py).
 Exits non-zero if either fails. Progress bars are off (TQDM_DISABLE=1).
 """
@@ -30,7 +30,8 @@ def main(extra: list[str]) -> int:
     print("$ " + " ".join(lint[2:]), flush=True)
     if subprocess.run(lint, cwd=ROOT, env=env).returncode != 0:
         return 1
-    tests = [sys.executable, "-m", "pytest", "-n", "auto", "--dist", "loadscope", *extra]
+    tests = [sys.executable, "-m", "pytest", "-n", "auto", "--dist", "loadscope",
+             "--no-loadscope-reorder", *extra]  # the order tests/conftest.py sets
     print("$ " + " ".join(tests[2:]), flush=True)
     return subprocess.run(tests, cwd=ROOT, env=env).returncode
 
