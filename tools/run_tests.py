@@ -4,9 +4,9 @@
 
 1. ruff over helpers/, tests/, tools/, data/ and the notebooks;
 2. pytest: the unit tests in tests/ and nbval over every notebook (settings in pyproject.toml),
-   spread over every CPU core by pytest-xdist (each notebook's cells stay on one
-   worker; the longest notebooks start first, tests/conftest.py). Beside each notebook, in its kernel, its hand-out's Run All is checked
-   (tests/handout_check.py).
+   spread over every CPU core by pytest-xdist (each notebook's cells stay on one worker; the
+   longest notebooks start first, tests/conftest.py). Beside each notebook, in its kernel, its
+   hand-out's Run All is checked (tests/handout_check.py).
 Exits non-zero if either fails. Progress bars are off (TQDM_DISABLE=1).
 """
 
