@@ -7,15 +7,23 @@ import os
 import sys
 from pathlib import Path
 
-import matplotlib
-import torch
-
-matplotlib.use("Agg")
 os.environ.setdefault("TQDM_DISABLE", "1")  # read by tqdm when it is first imported
-torch.set_num_threads(1)  # as helpers.environment.setup does: small nets, shared cores
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))  # tools/ scripts are importable as modules in tests
+
+
+def pytest_configure(config):
+    """In every process that runs tests: a non-interactive plot backend, and one thread for
+    torch, as helpers.environment.setup does (small nets, shared cores). pytest-xdist's
+    controller only hands out tests, so it skips the two imports (torch takes seconds)."""
+    if config.getoption("numprocesses", None) and "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    import matplotlib
+    import torch
+
+    matplotlib.use("Agg")
+    torch.set_num_threads(1)
 
 
 def pytest_collection_modifyitems(items):
