@@ -37,10 +37,11 @@ $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info >= (3, 10) else 'The course needs Python >= 3.10; found ' + sys.version.split()[0] + '. Try: make PYTHON=python3.12 ...')"
 	$(PYTHON) -m venv $(VENV)
 	@# pip unpacks on one core and torch's wheel is a third of the install: torch goes in beside
-	@# the other packages, then pip adds torch's own dependencies and checks the whole set.
+	@# the other packages (neither pip warns that the other's half is missing), then pip adds
+	@# torch's own dependencies and checks the whole set.
 	@grep -v '^torch==' requirements.txt > $(VENV)/requirements-but-torch.txt
-	$(PIP) $(PIP_ARGS) --no-deps $$(grep '^torch==' requirements.txt) & torch=$$!; \
-	$(PIP) $(PIP_ARGS) -r $(VENV)/requirements-but-torch.txt; rest=$$?; \
+	$(PIP) $(PIP_ARGS) --no-warn-conflicts --no-deps $$(grep '^torch==' requirements.txt) & torch=$$!; \
+	$(PIP) $(PIP_ARGS) --no-warn-conflicts -r $(VENV)/requirements-but-torch.txt; rest=$$?; \
 	wait $$torch && test $$rest = 0
 	$(PIP) $(PIP_ARGS) -r requirements.txt
 	@# the course's helpers, importable from .venv; the venv's own setuptools builds the link
