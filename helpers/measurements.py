@@ -133,10 +133,27 @@ def layer_stats(z: torch.Tensor, activation: str, unit: int = 0) -> dict:
     z = torch.as_tensor(z).detach().float().flatten(1)
     q = torch.tensor([p / 100 for p in PERCENTILES], device=z.device)
     return {"mean": float(z.mean()), "std": float(z.std()),
-            "pct": torch.quantile(z.flatten(), q).tolist(),
+            "pct": quantiles(z.flatten(), q).tolist(),
             "unit_pct": torch.quantile(z[:, min(unit, z.shape[1] - 1)], q).tolist(),
             "medians": z.median(dim=0).values.cpu().numpy(),
             "sat": saturated_fraction(z, activation)}
+
+
+def quantiles(x: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """torch.quantile(x, q) of a 1-D float tensor, bit for bit, without sorting all of x.
+
+    Linear interpolation between the order statistics at ranks q · (n − 1), as torch.quantile
+    does; numpy's partition finds those few order statistics in one pass, several times faster
+    than the full sort torch.quantile makes (which was a seventh of a recorded run's time).
+    Falls back to torch.quantile where x has a NaN or an infinity.
+    """
+    if x.ndim != 1 or x.numel() == 0 or not bool(torch.isfinite(x).all()):
+        return torch.quantile(x, q)
+    rank = q.to(x.dtype) * (x.numel() - 1)
+    below, above = rank.long(), rank.ceil().long()  # rank >= 0: long() rounds down
+    values = np.partition(x.cpu().numpy(), np.union1d(below.cpu(), above.cpu()))
+    at = torch.from_numpy(values).to(x.device)
+    return torch.lerp(at[below], at[above], rank - below)
 
 
 def histogram_shift(z: torch.Tensor, z_new: torch.Tensor) -> float:

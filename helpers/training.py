@@ -213,9 +213,44 @@ def _given_batches(batches, n: int, device):
 
 def _make_optimizer(model, name, lr, momentum, weight_decay):
     if name == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum,
-                               weight_decay=weight_decay)
+        return SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
     return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+
+
+class SGD:
+    """The update torch.optim.SGD makes (no dampening, no Nesterov), written out:
+
+        g ← ∇W + weight_decay · W;   v ← g at the first step, then momentum · v + g;
+        W ← W − lr · v
+
+    torch.optim's first step imports PyTorch's compiler (about 2 s per process, once) and wraps
+    every step in it (about 10 % of a small network's step); the course trains small networks
+    for many steps. tests/test_training.py checks that every weight ends bit for bit where
+    torch.optim.SGD puts it, with and without momentum and weight decay.
+    """
+
+    def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
+        self.params = list(params)
+        self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
+        self.velocity: list[torch.Tensor | None] = [None] * len(self.params)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for i, p in enumerate(self.params):
+            if p.grad is None:  # a parameter the loss does not reach: left as it is
+                continue
+            g = p.grad.add(p, alpha=self.weight_decay) if self.weight_decay else p.grad
+            if self.momentum:
+                if self.velocity[i] is None:
+                    self.velocity[i] = g.detach().clone()
+                else:
+                    self.velocity[i].mul_(self.momentum).add_(g)
+                g = self.velocity[i]
+            p.add_(g, alpha=-self.lr)
 
 
 def _as_tensors(data, device):

@@ -13,6 +13,7 @@ from helpers.measurements import (
     layer_inputs,
     layer_stats,
     median_drift,
+    quantiles,
     saturated_fraction,
     weight_norms,
 )
@@ -163,3 +164,15 @@ def test_median_drift_is_the_mean_furthest_distance_from_the_start():
 def test_median_drift_rejects_a_flat_array():
     with pytest.raises(ValueError, match=r"\(T, D\)"):
         median_drift(np.zeros(5))
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000, 64_000])
+def test_quantiles_equal_torch_quantile_bit_for_bit(n):
+    gen = torch.Generator().manual_seed(n)
+    q = torch.tensor([0.0, 0.15, 0.5, 0.85, 1.0])
+    for x in (torch.randn(n, generator=gen), torch.randn(n, generator=gen).round(),
+              torch.randn(n, generator=gen, dtype=torch.float64)):
+        assert torch.equal(quantiles(x, q), torch.quantile(x, q.to(x.dtype)))
+    x = torch.randn(n, generator=gen)
+    x[0] = float("nan")
+    assert torch.quantile(x, q).isnan().all() and quantiles(x, q).isnan().all()

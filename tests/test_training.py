@@ -11,7 +11,7 @@ import torch
 
 from helpers.history import History
 from helpers.models import make_mlp
-from helpers.training import _batches, train
+from helpers.training import SGD, _batches, train
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -194,3 +194,22 @@ def test_batches_that_run_out_or_are_malformed_raise(small_data):
         train(net, small_data, steps=2, batches=[[0.5, 1.0]])
     with pytest.raises(ValueError, match="1-D tensor of integer"):
         train(net, small_data, steps=2, batches=[[]])
+
+
+@pytest.mark.parametrize("momentum, weight_decay",
+                         [(0.0, 0.0), (0.9, 0.0), (0.0, 1e-3), (0.9, 5e-4)])
+def test_sgd_moves_every_weight_as_torch_optim_sgd(momentum, weight_decay):
+    """train's SGD is torch.optim.SGD's update, bit for bit (also for the BN parameters)."""
+    ours, theirs = (make_mlp([12, 16, 8, 2], activation="tanh", norm="batch", seed=3)
+                    for _ in range(2))
+    options = {"lr": 0.3, "momentum": momentum, "weight_decay": weight_decay}
+    opts = SGD(ours.parameters(), **options), torch.optim.SGD(theirs.parameters(), **options)
+    x, y = (torch.as_tensor(a) for a in toy_data()[:2])
+    for step in range(20):
+        for net, opt in zip((ours, theirs), opts):
+            opt.zero_grad()
+            batch = slice(10 * step, 10 * step + 10)
+            torch.nn.functional.cross_entropy(net(x[batch]), y[batch]).backward()
+            opt.step()
+    for (name, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
+        assert torch.equal(a, b), name
