@@ -94,7 +94,7 @@ def _loop(model, opt, rec, hist, xtr, ytr, batches, probe, steps, eval_every, re
         if not torch.isfinite(loss):
             hist.diverged, hist.diverged_at = True, step
             break
-        opt.zero_grad(set_to_none=True)
+        opt.zero_grad()
         loss.backward()
         if step % record_every == 0:
             rec.record(step, xtr[idx], ytr[idx])
@@ -223,10 +223,11 @@ class SGD:
         g ← ∇W + weight_decay · W;   v ← g at the first step, then momentum · v + g;
         W ← W − lr · v
 
-    torch.optim's first step imports PyTorch's compiler (about 2 s per process, once) and wraps
-    every step in it (about 10 % of a small network's step); the course trains small networks
-    for many steps. tests/test_training.py checks that every weight ends bit for bit where
-    torch.optim.SGD puts it, with and without momentum and weight decay.
+    Building a torch.optim optimizer imports PyTorch's compiler (about 2 s per process, once),
+    and every step then passes through its hooks (about 10 % of a small network's step); the
+    course trains small networks for many steps. tests/test_training.py checks, on the CPU,
+    that every weight ends bit for bit where torch.optim.SGD puts it, with and without momentum
+    and weight decay.
     """
 
     def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
@@ -234,7 +235,8 @@ class SGD:
         self.lr, self.momentum, self.weight_decay = lr, momentum, weight_decay
         self.velocity: list[torch.Tensor | None] = [None] * len(self.params)
 
-    def zero_grad(self, set_to_none: bool = True) -> None:
+    def zero_grad(self) -> None:
+        """Forget every gradient (set it to None, as torch.optim does by default)."""
         for p in self.params:
             p.grad = None
 

@@ -176,3 +176,5 @@ def test_quantiles_equal_torch_quantile_bit_for_bit(n):
     x = torch.randn(n, generator=gen)
     x[0] = float("nan")
     assert torch.quantile(x, q).isnan().all() and quantiles(x, q).isnan().all()
+    with pytest.raises(RuntimeError, match="q values must be in the range"):
+        quantiles(torch.randn(n, generator=gen), torch.tensor([-0.2, 0.5]))
