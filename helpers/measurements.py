@@ -134,7 +134,7 @@ def layer_stats(z: torch.Tensor, activation: str, unit: int = 0) -> dict:
     q = torch.tensor([p / 100 for p in PERCENTILES], device=z.device)
     return {"mean": float(z.mean()), "std": float(z.std()),
             "pct": quantiles(z.flatten(), q).tolist(),
-            "unit_pct": torch.quantile(z[:, min(unit, z.shape[1] - 1)], q).tolist(),
+            "unit_pct": quantiles(z[:, min(unit, z.shape[1] - 1)], q).tolist(),
             "medians": z.median(dim=0).values.cpu().numpy(),
             "sat": saturated_fraction(z, activation)}
 
